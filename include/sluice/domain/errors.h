@@ -1,0 +1,18 @@
+// The domain's errors, with the messages AWS sends for them, in one place so
+// the service and the store word them alike.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "sluice/common/error.h"
+#include "sluice/domain/pipeline.h"
+
+namespace sluice::domain {
+
+ServiceError PipelineNotFound(const Scope& scope, std::string_view name);
+ServiceError PipelineVersionNotFound(const Scope& scope, std::string_view name, int version);
+ServiceError PipelineNameInUse(const Scope& scope, std::string_view name);
+ServiceError PipelineLimitExceeded(const Scope& scope, std::size_t limit);
+
+}  // namespace sluice::domain

@@ -1,0 +1,52 @@
+// InMemoryPipelineRepository: pipelines in memory, per scope (account and
+// region), in name order so that listing pages are stable. One shared mutex
+// guards everything: reads run in parallel, writes alone.
+#pragma once
+
+#include <map>
+#include <shared_mutex>
+#include <string>
+
+#include "sluice/domain/pipeline_repository.h"
+
+namespace sluice::store {
+
+class InMemoryPipelineRepository final : public domain::PipelineRepository {
+ public:
+  Result<domain::PipelineSnapshot> Insert(const domain::Scope& scope,
+                                          domain::NewPipeline pipeline,
+                                          std::size_t max_pipelines) override;
+  Result<domain::PipelineSnapshot> AddVersion(const domain::Scope& scope, std::string_view name,
+                                              domain::PipelineType type,
+                                              domain::ExecutionMode mode, Clock::TimePoint now,
+                                              const RenderVersion& render) override;
+  Result<domain::PipelineSnapshot> Find(const domain::Scope& scope, std::string_view name,
+                                        std::optional<int> version) const override;
+  bool Remove(const domain::Scope& scope, std::string_view name) override;
+  std::vector<domain::PipelineSummary> ListAfter(const domain::Scope& scope,
+                                                 std::string_view after,
+                                                 std::size_t limit) const override;
+  std::optional<std::vector<domain::Tag>> Tags(const domain::Scope& scope,
+                                               std::string_view name) const override;
+
+ private:
+  struct StoredPipeline {
+    domain::PipelineSummary summary;
+    std::string arn;
+    std::vector<std::string> versions;  // versions[i] is version i + 1
+    std::vector<domain::Tag> tags;
+  };
+  // std::less<> lets string_view look-ups skip building a std::string.
+  using Pipelines = std::map<std::string, StoredPipeline, std::less<>>;
+  // Key: "account/region".
+  using Scopes = std::map<std::string, Pipelines, std::less<>>;
+
+  static std::string ScopeKey(const domain::Scope& scope);
+  static domain::PipelineSnapshot Snapshot(const StoredPipeline& stored, int version);
+  const Pipelines* FindScope(const domain::Scope& scope) const;
+
+  mutable std::shared_mutex mutex_;
+  Scopes scopes_;
+};
+
+}  // namespace sluice::store

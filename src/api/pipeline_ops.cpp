@@ -1,0 +1,138 @@
+#include "sluice/api/pipeline_ops.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace sluice::api {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxTagsPerResource = 50;  // AWS's quota
+
+json SummaryJson(const domain::PipelineSummary& summary) {
+  return {{"name", summary.name},
+          {"version", summary.version},
+          {"pipelineType", std::string(domain::ToString(summary.type))},
+          {"executionMode", std::string(domain::ToString(summary.mode))},
+          {"created", ToEpochSeconds(summary.created)},
+          {"updated", ToEpochSeconds(summary.updated)}};
+}
+
+std::string TagsJson(const std::vector<domain::Tag>& tags) {
+  json list = json::array();
+  for (const auto& tag : tags) list.push_back({{"key", tag.key}, {"value", tag.value}});
+  return list.dump();
+}
+
+}  // namespace
+
+domain::Scope ScopeOf(const CallContext& context) {
+  return {context.account_id, context.region};
+}
+
+GetPipelineRequest DecodeGetPipeline(const json& input) {
+  GetPipelineRequest request{input.at("name").get<std::string>(), std::nullopt};
+  if (const auto it = input.find("version"); it != input.end() && !it->is_null()) {
+    request.version = it->get<int>();
+  }
+  return request;
+}
+
+ListPipelinesRequest DecodeListPipelines(const json& input) {
+  ListPipelinesRequest request;
+  if (const auto it = input.find("nextToken"); it != input.end() && !it->is_null()) {
+    request.next_token = it->get<std::string>();
+  }
+  if (const auto it = input.find("maxResults"); it != input.end() && !it->is_null()) {
+    request.max_results = it->get<std::size_t>();
+  }
+  return request;
+}
+
+Result<std::vector<domain::Tag>> DecodeTags(const json& input) {
+  std::vector<domain::Tag> tags;
+  const auto it = input.find("tags");
+  if (it == input.end() || it->is_null()) return tags;
+  std::set<std::string> keys;
+  for (const json& tag : *it) {
+    if (tag.is_null()) continue;
+    domain::Tag decoded{tag.at("key").get<std::string>(), tag.at("value").get<std::string>()};
+    if (decoded.key.rfind("aws:", 0) == 0) {
+      return ServiceError(ErrorCode::kInvalidTags,
+                          "Not allowed to modify system tags. System tags start with 'aws:'.");
+    }
+    if (!keys.insert(decoded.key).second) {
+      return ServiceError(ErrorCode::kInvalidTags,
+                          "Tag keys must be unique. Duplicate tag key: " + decoded.key);
+    }
+    tags.push_back(std::move(decoded));
+  }
+  if (tags.size() > kMaxTagsPerResource) {
+    return ServiceError(ErrorCode::kTooManyTags, "A resource can have at most " +
+                                                     std::to_string(kMaxTagsPerResource) +
+                                                     " tags; the request has " +
+                                                     std::to_string(tags.size()));
+  }
+  return tags;
+}
+
+std::string EncodePipelineWithMetadata(const domain::PipelineSnapshot& snapshot) {
+  const json metadata = {{"pipelineArn", snapshot.arn},
+                         {"created", ToEpochSeconds(snapshot.summary.created)},
+                         {"updated", ToEpochSeconds(snapshot.summary.updated)}};
+  return R"({"pipeline":)" + snapshot.declaration + R"(,"metadata":)" + metadata.dump() + "}";
+}
+
+std::string EncodePipelinePage(const domain::PipelinePage& page) {
+  json body = {{"pipelines", json::array()}};
+  for (const auto& summary : page.pipelines) body["pipelines"].push_back(SummaryJson(summary));
+  if (page.next_token) body["nextToken"] = *page.next_token;
+  return body.dump();
+}
+
+void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service) {
+  table.Register("CreatePipeline", [&service](const CallContext& context, const json& input)
+                                       -> Result<std::string> {
+    auto tags = DecodeTags(input);
+    if (!tags) return tags.error();
+    const std::string tags_json = TagsJson(*tags);
+    auto created = service.Create(ScopeOf(context), input.at("pipeline"), std::move(*tags));
+    if (!created) return created.error();
+    std::string body = R"({"pipeline":)" + created->declaration;
+    if (tags_json != "[]") body += R"(,"tags":)" + tags_json;
+    return body + "}";
+  });
+
+  table.Register("GetPipeline", [&service](const CallContext& context, const json& input)
+                                    -> Result<std::string> {
+    const auto request = DecodeGetPipeline(input);
+    auto snapshot = service.Get(ScopeOf(context), request.name, request.version);
+    if (!snapshot) return snapshot.error();
+    return EncodePipelineWithMetadata(*snapshot);
+  });
+
+  table.Register("UpdatePipeline", [&service](const CallContext& context, const json& input)
+                                       -> Result<std::string> {
+    auto updated = service.Update(ScopeOf(context), input.at("pipeline"));
+    if (!updated) return updated.error();
+    return R"({"pipeline":)" + updated->declaration + "}";
+  });
+
+  table.Register("DeletePipeline", [&service](const CallContext& context, const json& input)
+                                       -> Result<std::string> {
+    service.Delete(ScopeOf(context), input.at("name").get<std::string>());
+    return std::string("{}");
+  });
+
+  table.Register("ListPipelines", [&service](const CallContext& context, const json& input)
+                                      -> Result<std::string> {
+    const auto request = DecodeListPipelines(input);
+    auto page = service.List(ScopeOf(context), request.next_token, request.max_results);
+    if (!page) return page.error();
+    return EncodePipelinePage(*page);
+  });
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,178 @@
+#include "options.h"
+
+#include <charconv>
+#include <functional>
+
+namespace sluice::app {
+
+namespace {
+
+struct Flag {
+  const char* name;  // "--port"
+  const char* env;   // "SLUICE_PORT"
+  const char* help;
+  std::function<std::optional<std::string>(Options&, const std::string&)> apply;  // error or nullopt
+};
+
+template <typename T>
+std::optional<T> ParseNumber(const std::string& text, T low, T high) {
+  T value{};
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || value < low || value > high) return std::nullopt;
+  return value;
+}
+
+bool IsAccountId(const std::string& text) {
+  if (text.size() != 12) return false;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+const std::vector<Flag>& Flags() {
+  static const std::vector<Flag> flags = {
+      {"--host", "SLUICE_HOST", "address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--host needs an address";
+         o.server.host = v;
+         return std::nullopt;
+       }},
+      {"--port", "SLUICE_PORT", "TCP port (default 4599; 0 picks a free port)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto port = ParseNumber<unsigned>(v, 0, 65535);
+         if (!port) return "--port must be a number from 0 to 65535";
+         o.server.port = static_cast<std::uint16_t>(*port);
+         return std::nullopt;
+       }},
+      {"--threads", "SLUICE_THREADS", "worker threads (default: one per core)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto threads = ParseNumber<unsigned>(v, 1, 256);
+         if (!threads) return "--threads must be a number from 1 to 256";
+         o.server.threads = *threads;
+         return std::nullopt;
+       }},
+      {"--log-level", "SLUICE_LOG_LEVEL",
+       "trace, debug, info, warn, error or off (default info)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" &&
+             v != "off") {
+           return "--log-level must be trace, debug, info, warn, error or off";
+         }
+         o.log_level = v;
+         return std::nullopt;
+       }},
+      {"--log-format", "SLUICE_LOG_FORMAT", "text or json (JSON lines) (default text)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v == "text") {
+           o.log_format = LogFormat::kText;
+         } else if (v == "json") {
+           o.log_format = LogFormat::kJson;
+         } else {
+           return "--log-format must be text or json";
+         }
+         return std::nullopt;
+       }},
+      {"--default-account", "SLUICE_DEFAULT_ACCOUNT",
+       "account for callers whose access key is not a 12-digit account id (default "
+       "000000000000)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (!IsAccountId(v)) return "--default-account must be 12 digits";
+         o.default_account = v;
+         return std::nullopt;
+       }},
+      {"--default-region", "SLUICE_DEFAULT_REGION",
+       "region for unsigned requests (default us-east-1)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--default-region needs a region";
+         o.default_region = v;
+         return std::nullopt;
+       }},
+      {"--body-limit", "SLUICE_BODY_LIMIT", "largest request body in bytes (default 1048576)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto limit = ParseNumber<std::size_t>(v, 1024, std::size_t{1} << 30);
+         if (!limit) return "--body-limit must be a number of bytes from 1024 to 1073741824";
+         o.server.body_limit = *limit;
+         return std::nullopt;
+       }},
+      {"--idle-timeout", "SLUICE_IDLE_TIMEOUT",
+       "seconds a connection may stay silent mid-request or between requests (default 30)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto seconds = ParseNumber<unsigned>(v, 1, 86400);
+         if (!seconds) return "--idle-timeout must be a number of seconds from 1 to 86400";
+         o.server.idle_timeout = std::chrono::seconds(*seconds);
+         return std::nullopt;
+       }},
+      {"--max-connections", "SLUICE_MAX_CONNECTIONS",
+       "open connections served at once; more are refused with 503 (default 4096)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto count = ParseNumber<std::size_t>(v, 1, 1'000'000);
+         if (!count) return "--max-connections must be a number from 1 to 1000000";
+         o.server.max_connections = *count;
+         return std::nullopt;
+       }},
+  };
+  return flags;
+}
+
+}  // namespace
+
+ParseOutcome ParseOptions(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env) {
+  Options options;
+  // Environment first, so that flags override it.
+  for (const Flag& flag : Flags()) {
+    if (const auto it = env.find(flag.env); it != env.end()) {
+      if (auto error = flag.apply(options, it->second)) {
+        return {std::nullopt, *error + " (from " + flag.env + ")"};
+      }
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      options.show_help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      options.show_version = true;
+      continue;
+    }
+    std::string name = arg;
+    std::optional<std::string> value;
+    if (const auto eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    const Flag* flag = nullptr;
+    for (const Flag& candidate : Flags()) {
+      if (name == candidate.name) flag = &candidate;
+    }
+    if (flag == nullptr) return {std::nullopt, "unknown option '" + arg + "' (see --help)"};
+    if (!value) {
+      if (i + 1 >= args.size()) return {std::nullopt, name + " needs a value"};
+      value = args[++i];
+    }
+    if (auto error = flag->apply(options, *value)) return {std::nullopt, *error};
+  }
+  return {options, {}};
+}
+
+std::string HelpText() {
+  std::string text =
+      "Usage: sluice [options]\n"
+      "A local emulator of the AWS CodePipeline API (AWS JSON 1.1 over HTTP).\n\n"
+      "Options (each also read from the environment variable shown; flags win):\n";
+  for (const Flag& flag : Flags()) {
+    std::string left = "  " + std::string(flag.name) + " VALUE";
+    left.resize(std::max<std::size_t>(left.size() + 2, 26), ' ');
+    text += left + flag.help + "  [" + flag.env + "]\n";
+  }
+  text +=
+      "  --version               print the version and exit\n"
+      "  -h, --help              print this help and exit\n";
+  return text;
+}
+
+}  // namespace sluice::app

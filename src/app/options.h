@@ -1,0 +1,36 @@
+// Command-line flags and SLUICE_* environment variables, flags winning.
+// Parsing is a pure function so that it is unit-tested without a process.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/common/logging.h"
+#include "sluice/net/server.h"
+
+namespace sluice::app {
+
+struct Options {
+  net::ServerOptions server;
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::kText;
+  std::string default_account = "000000000000";
+  std::string default_region = "us-east-1";
+  bool show_help = false;
+  bool show_version = false;
+};
+
+struct ParseOutcome {
+  std::optional<Options> options;  // nullopt on error
+  std::string error;               // what was wrong, for stderr
+};
+
+// `args` excludes the program name; `env` maps variable names to values.
+ParseOutcome ParseOptions(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env);
+
+std::string HelpText();
+
+}  // namespace sluice::app

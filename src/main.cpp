@@ -1,0 +1,78 @@
+// sluice: wires the layers together (store -> domain -> api -> protocol ->
+// net), prints the address it listens on, and serves until SIGINT/SIGTERM.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/options.h"
+#include "sluice/api/operation_table.h"
+#include "sluice/api/pipeline_ops.h"
+#include "sluice/common/clock.h"
+#include "sluice/common/logging.h"
+#include "sluice/domain/pipeline_service.h"
+#include "sluice/net/server.h"
+#include "sluice/protocol/aws_json_router.h"
+#include "sluice/store/in_memory_pipeline_repository.h"
+#include "sluice/version.h"
+
+extern char** environ;
+
+namespace {
+
+std::map<std::string, std::string> Environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text(*entry);
+    const auto eq = text.find('=');
+    if (eq != std::string::npos && text.rfind("SLUICE_", 0) == 0) {
+      env.emplace(text.substr(0, eq), text.substr(eq + 1));
+    }
+  }
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace sluice;
+  const auto parsed = app::ParseOptions(std::vector<std::string>(argv + 1, argv + argc),
+                                        Environment());
+  if (!parsed.options) {
+    std::cerr << "sluice: " << parsed.error << "\n";
+    return 2;
+  }
+  const app::Options& options = *parsed.options;
+  if (options.show_help) {
+    std::cout << app::HelpText();
+    return 0;
+  }
+  if (options.show_version) {
+    std::cout << "sluice " << kVersion << "\n";
+    return 0;
+  }
+  SetupLogging(spdlog::level::from_str(options.log_level), options.log_format);
+
+  SystemClock clock;
+  store::InMemoryPipelineRepository repository;
+  domain::PipelineService pipelines(repository, clock);
+  api::OperationTable operations;
+  api::RegisterPipelineOps(operations, pipelines);
+  auto router = std::make_shared<protocol::AwsJsonRouter>(
+      operations, protocol::RouterOptions{options.default_account, options.default_region,
+                                          std::string(kVersion), options.server.body_limit});
+
+  net::Server server(options.server, router);
+  if (auto status = server.Start(); !status) {
+    std::cerr << "sluice: " << status.error().message() << "\n";
+    return 1;
+  }
+  // One line on stdout with the address, for scripts and tests to read.
+  std::cout << "sluice " << kVersion << " listening on " << server.address() << std::endl;
+  server.Run();
+  Logger(kMainLogger)->info("stopped");
+  return 0;
+}

@@ -1,0 +1,134 @@
+#include "http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "sluice/common/logging.h"
+
+namespace sluice::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context)
+    : stream_(std::move(socket)), context_(context) {}
+
+HttpSession::~HttpSession() {
+  if (registry_id_ != 0) context_.registry.Remove(registry_id_);
+}
+
+void HttpSession::Start() {
+  registry_id_ = context_.registry.Add(weak_from_this());
+  // Run on the session's strand: the socket was accepted onto it.
+  boost::asio::dispatch(stream_.get_executor(),
+                        [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpSession::RejectAndClose(RejectReason reason) {
+  registry_id_ = context_.registry.Add(weak_from_this());
+  boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this(), reason] {
+    self->Send(self->context_.handler.Reject(reason, 11), /*close_after=*/true);
+  });
+}
+
+void HttpSession::Shutdown() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    // A pending read is cancelled; a pending write finishes, then closes.
+    if (self->reading_) self->stream_.socket().cancel();
+  });
+}
+
+void HttpSession::DoRead() {
+  if (closing_) return DoClose();
+  // A new parser per request: Beast requires a fresh one for each message,
+  // and it carries this request's limits.
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(context_.options.header_limit));
+  parser_->body_limit(context_.options.body_limit);
+  stream_.expires_after(context_.options.idle_timeout);
+  reading_ = true;
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+}
+
+void HttpSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
+  reading_ = false;
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == boost::asio::error::operation_aborted || closing_) {
+    return DoClose();
+  }
+  if (ec == http::error::body_limit) {
+    // The unread body is still arriving: drain it after answering, so the
+    // client reads our answer instead of a connection reset.
+    linger_ = true;
+    return Send(context_.handler.Reject(RejectReason::kBodyTooLarge, parser_->get().version()),
+                true);
+  }
+  if (ec == http::error::header_limit) {
+    return Send(context_.handler.Reject(RejectReason::kHeaderTooLarge, 11), true);
+  }
+  if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    return Send(context_.handler.Reject(RejectReason::kMalformedHttp, 11), true);
+  }
+  if (ec) {
+    Logger(kNetLogger)->debug("read failed: {}", ec.message());
+    return DoClose();
+  }
+  HttpRequest request = parser_->release();
+  const bool close_after = !request.keep_alive();
+  Send(context_.handler.Handle(std::move(request)), close_after);
+}
+
+void HttpSession::Send(HttpResponse&& response, bool close_after) {
+  response_ = std::move(response);
+  close_after = close_after || closing_;
+  response_.keep_alive(!close_after);
+  response_.prepare_payload();
+  stream_.expires_after(context_.options.idle_timeout);
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(),
+                                              close_after));
+}
+
+void HttpSession::OnWrite(bool close_after, beast::error_code ec, std::size_t /*bytes*/) {
+  if (ec) {
+    Logger(kNetLogger)->debug("write failed: {}", ec.message());
+    return DoClose();
+  }
+  if (close_after || closing_) return DoClose();
+  DoRead();
+}
+
+void HttpSession::DoClose() {
+  beast::error_code ec;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  if (linger_) {
+    linger_ = false;
+    return DoDrain();
+  }
+  stream_.socket().close(ec);
+}
+
+void HttpSession::DoDrain() {
+  // Read and discard what the client still sends, up to a bound in bytes and
+  // time, then close.
+  constexpr std::size_t kMaxDrainBytes = 64 * 1024 * 1024;
+  if (drained_ >= kMaxDrainBytes) return DoClose();
+  constexpr std::size_t kDrainChunk = 16 * 1024;
+  if (!drain_buffer_) drain_buffer_ = std::make_unique<char[]>(kDrainChunk);
+  stream_.expires_after(std::chrono::seconds(2));
+  stream_.async_read_some(
+      boost::asio::buffer(drain_buffer_.get(), kDrainChunk),
+      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+        self->drained_ += bytes;
+        if (ec) return self->DoClose();
+        self->DoDrain();
+      });
+}
+
+}  // namespace sluice::net

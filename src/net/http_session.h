@@ -1,0 +1,65 @@
+// HttpSession: one TCP connection. It owns its stream, runs on its own strand
+// and keeps itself alive through shared_from_this() bound into each handler
+// (the pattern of Beast's async server example). Requests are read one at a
+// time with a fresh parser carrying the header and body limits, and every
+// read is bounded by the idle timeout, so a slow or silent client costs one
+// socket for at most that long.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <memory>
+#include <optional>
+
+#include "session_registry.h"
+#include "sluice/net/request_handler.h"
+#include "sluice/net/server.h"
+
+namespace sluice::net {
+
+// What every session of one server shares; outlives all sessions.
+struct SessionContext {
+  RequestHandler& handler;
+  const ServerOptions& options;
+  SessionRegistry& registry;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  // Starts reading requests.
+  void Start();
+  // Answers `reason` at once and closes: for connections over the cap.
+  void RejectAndClose(RejectReason reason);
+  // Graceful shutdown: an idle connection closes now, a busy one after its
+  // response is written.
+  void Shutdown();
+
+ private:
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void Send(HttpResponse&& response, bool close_after);
+  void OnWrite(bool close_after, boost::beast::error_code ec, std::size_t bytes);
+  void DoClose();
+  void DoDrain();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  HttpResponse response_;  // must outlive the async write that sends it
+  SessionContext& context_;
+  SessionRegistry::Id registry_id_ = 0;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool linger_ = false;  // drain the rest of a refused body before closing
+  std::size_t drained_ = 0;
+  std::unique_ptr<char[]> drain_buffer_;  // allocated only when draining
+};
+
+}  // namespace sluice::net

@@ -1,0 +1,218 @@
+#include "sluice/protocol/aws_json_router.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "sluice/api/model.h"
+#include "sluice/common/ids.h"
+#include "sluice/common/logging.h"
+#include "sluice/protocol/error_mapper.h"
+#include "sluice/protocol/sigv4.h"
+
+namespace sluice::protocol {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kContentType = "application/x-amz-json-1.1";
+// Deeper JSON than any CodePipeline request needs is refused before parsing,
+// so no hostile body can make a recursive walk run out of stack.
+constexpr std::size_t kMaxJsonDepth = 64;
+
+bool TooDeep(std::string_view body) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Boost 1.74's Beast speaks boost::string_view; the rest of sluice std's.
+std::string_view Std(boost::beast::string_view text) { return {text.data(), text.size()}; }
+boost::beast::string_view Beast(std::string_view text) { return {text.data(), text.size()}; }
+
+bool IsAccountId(std::string_view key) {
+  if (key.size() != 12) return false;
+  for (const char c : key) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+Result<nlohmann::json> ParseBody(std::string_view body) {
+  if (body.empty()) return nlohmann::json::object();  // an empty body is an empty request
+  if (TooDeep(body)) {
+    return ServiceError::Serialization("JSON nesting is deeper than " +
+                                       std::to_string(kMaxJsonDepth) + " levels");
+  }
+  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return ServiceError::Serialization("The request body is not valid JSON");
+  if (!parsed.is_object()) {
+    return ServiceError::Serialization("Start of list found where not expected: the request "
+                                       "body must be a JSON object");
+  }
+  return parsed;
+}
+
+net::HttpResponse MakeResponse(unsigned status, unsigned http_version, std::string body,
+                               const std::string& request_id) {
+  net::HttpResponse response{static_cast<http::status>(status), http_version};
+  response.set(http::field::server, "sluice");
+  response.set(http::field::content_type, Beast(kContentType));
+  response.set("x-amzn-RequestId", request_id);
+  response.body() = std::move(body);
+  return response;
+}
+
+net::HttpResponse MakeError(const ServiceError& error, unsigned http_version,
+                            const std::string& request_id) {
+  const WireError wire = MapError(error.code());
+  const nlohmann::json body = {{"__type", wire.type}, {"message", error.message()}};
+  auto response = MakeResponse(wire.status, http_version, body.dump(), request_id);
+  response.set("x-amzn-ErrorType", Beast(wire.type));
+  return response;
+}
+
+}  // namespace
+
+struct AwsJsonRouter::Outcome {
+  Result<std::string> body;
+};
+
+AwsJsonRouter::AwsJsonRouter(const api::OperationTable& operations, RouterOptions options)
+    : operations_(operations),
+      options_(std::move(options)),
+      started_(std::chrono::steady_clock::now()) {}
+
+net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
+  const auto start = std::chrono::steady_clock::now();
+  if (request.method() == http::verb::get && request.target() == "/_sluice/health") {
+    return Health(request.version());
+  }
+  api::CallContext context{RandomUuid(), options_.default_account, options_.default_region, {}};
+  std::string operation = "-";
+  Outcome outcome = Dispatch(request, context, operation);
+
+  net::HttpResponse response =
+      outcome.body.ok()
+          ? MakeResponse(200, request.version(), std::move(outcome.body.value()), context.request_id)
+          : MakeError(outcome.body.error(), request.version(), context.request_id);
+
+  const auto latency = std::chrono::duration<double, std::milli>(
+      std::chrono::steady_clock::now() - start);
+  const auto error = outcome.body.ok() ? std::string_view("-")
+                                       : MapError(outcome.body.error().code()).type;
+  Logger(kProtocolLogger)
+      ->info("request_id={} op={} account={} region={} status={} error={} latency_ms={:.3f}",
+             context.request_id, operation, context.account_id, context.region,
+             response.result_int(), error, latency.count());
+  return response;
+}
+
+AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
+                                               api::CallContext& context,
+                                               std::string& operation) const {
+  if (request.method() != http::verb::post || request.target() != "/") {
+    return {ServiceError(ErrorCode::kUnknownOperation,
+                         "sluice serves the CodePipeline API as POST / (AWS JSON 1.1) and "
+                         "GET /_sluice/health; " + std::string(request.method_string()) + " " +
+                             std::string(request.target()) + " is neither")};
+  }
+  if (const auto auth = request.find(http::field::authorization); auth != request.end()) {
+    if (const auto credential = ParseSigV4Authorization(Std(auth->value()))) {
+      context.region = credential->region;
+      context.access_key = credential->access_key;
+      if (IsAccountId(credential->access_key)) context.account_id = credential->access_key;
+    }
+  }
+
+  const auto target_it = request.find("X-Amz-Target");
+  if (target_it == request.end()) {
+    return {ServiceError(ErrorCode::kUnknownOperation,
+                         "Missing X-Amz-Target header: expected " +
+                             std::string(model::ModelTargetPrefix()) + ".<Operation>")};
+  }
+  const std::string_view target = Std(target_it->value());
+  const std::string prefix = std::string(model::ModelTargetPrefix()) + ".";
+  if (target.substr(0, prefix.size()) != prefix) {
+    return {ServiceError(ErrorCode::kUnknownOperation,
+                         "X-Amz-Target '" + std::string(target) + "' is not a " +
+                             std::string(model::ModelTargetPrefix()) + " operation")};
+  }
+  const model::Operation* op = model::FindOperation(target.substr(prefix.size()));
+  if (op == nullptr) {
+    return {ServiceError(ErrorCode::kUnknownOperation,
+                         "Unknown operation " + std::string(target.substr(prefix.size())))};
+  }
+  operation = std::string(op->name);
+
+  auto input = ParseBody(request.body());
+  if (!input) return {input.error()};
+  try {
+    return {operations_.Invoke(context, *op, *input)};
+  } catch (const std::exception& e) {
+    // Last resort: a bug must not take the connection or the process down.
+    Logger(kProtocolLogger)->error("request_id={} op={} internal failure: {}",
+                                   context.request_id, operation, e.what());
+    return {ServiceError::Internal("An internal error occurred")};
+  }
+}
+
+net::HttpResponse AwsJsonRouter::Health(unsigned http_version) const {
+  const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+  const nlohmann::json body = {
+      {"status", "ok"}, {"version", options_.version}, {"uptimeSeconds", uptime.count()}};
+  net::HttpResponse response{http::status::ok, http_version};
+  response.set(http::field::server, "sluice");
+  response.set(http::field::content_type, "application/json");
+  response.body() = body.dump();
+  return response;
+}
+
+net::HttpResponse AwsJsonRouter::Reject(net::RejectReason reason, unsigned http_version) {
+  ServiceError error = ServiceError::Internal("");
+  switch (reason) {
+    case net::RejectReason::kBodyTooLarge:
+      error = ServiceError(ErrorCode::kRequestTooLarge,
+                           "The request body is larger than the limit of " +
+                               std::to_string(options_.body_limit) + " bytes");
+      break;
+    case net::RejectReason::kHeaderTooLarge:
+      error = ServiceError(ErrorCode::kHeaderTooLarge, "The request headers are too large");
+      break;
+    case net::RejectReason::kMalformedHttp:
+      error = ServiceError(ErrorCode::kMalformedRequest, "The request is not valid HTTP/1.1");
+      break;
+    case net::RejectReason::kTooManyConnections:
+      error = ServiceError(ErrorCode::kServiceUnavailable,
+                           "Too many open connections; retry later");
+      break;
+  }
+  const std::string request_id = RandomUuid();
+  Logger(kProtocolLogger)
+      ->info("request_id={} op=- account=- region=- status={} error={} latency_ms=0",
+             request_id, MapError(error.code()).status, MapError(error.code()).type);
+  return MakeError(error, http_version, request_id);
+}
+
+}  // namespace sluice::protocol

@@ -1,0 +1,115 @@
+#include "sluice/store/in_memory_pipeline_repository.h"
+
+#include <mutex>
+
+#include "sluice/domain/errors.h"
+
+namespace sluice::store {
+
+using domain::PipelineSnapshot;
+
+std::string InMemoryPipelineRepository::ScopeKey(const domain::Scope& scope) {
+  return scope.account_id + "/" + scope.region;
+}
+
+PipelineSnapshot InMemoryPipelineRepository::Snapshot(const StoredPipeline& stored, int version) {
+  PipelineSnapshot snapshot{stored.summary, stored.arn,
+                            stored.versions[static_cast<std::size_t>(version - 1)]};
+  snapshot.summary.version = version;
+  return snapshot;
+}
+
+const InMemoryPipelineRepository::Pipelines* InMemoryPipelineRepository::FindScope(
+    const domain::Scope& scope) const {
+  const auto it = scopes_.find(ScopeKey(scope));
+  return it == scopes_.end() ? nullptr : &it->second;
+}
+
+Result<PipelineSnapshot> InMemoryPipelineRepository::Insert(const domain::Scope& scope,
+                                                            domain::NewPipeline pipeline,
+                                                            std::size_t max_pipelines) {
+  std::unique_lock lock(mutex_);
+  Pipelines& pipelines = scopes_[ScopeKey(scope)];
+  const std::string name = pipeline.summary.name;
+  if (pipelines.size() >= max_pipelines && !pipelines.contains(name)) {
+    return domain::PipelineLimitExceeded(scope, max_pipelines);
+  }
+  auto [it, inserted] = pipelines.try_emplace(name);
+  if (!inserted) return domain::PipelineNameInUse(scope, name);
+  StoredPipeline& stored = it->second;
+  stored.summary = std::move(pipeline.summary);
+  stored.summary.version = 1;
+  stored.arn = domain::PipelineArn(scope, name);
+  stored.versions.push_back(std::move(pipeline.declaration));
+  stored.tags = std::move(pipeline.tags);
+  return Snapshot(stored, 1);
+}
+
+Result<PipelineSnapshot> InMemoryPipelineRepository::AddVersion(
+    const domain::Scope& scope, std::string_view name, domain::PipelineType type,
+    domain::ExecutionMode mode, Clock::TimePoint now, const RenderVersion& render) {
+  std::unique_lock lock(mutex_);
+  const auto scope_it = scopes_.find(ScopeKey(scope));
+  if (scope_it == scopes_.end()) return domain::PipelineNotFound(scope, name);
+  const auto it = scope_it->second.find(name);
+  if (it == scope_it->second.end()) return domain::PipelineNotFound(scope, name);
+  StoredPipeline& stored = it->second;
+  const int version = stored.summary.version + 1;
+  stored.versions.push_back(render(version));
+  stored.summary.version = version;
+  stored.summary.type = type;
+  stored.summary.mode = mode;
+  stored.summary.updated = now;
+  return Snapshot(stored, version);
+}
+
+Result<PipelineSnapshot> InMemoryPipelineRepository::Find(const domain::Scope& scope,
+                                                          std::string_view name,
+                                                          std::optional<int> version) const {
+  std::shared_lock lock(mutex_);
+  const Pipelines* pipelines = FindScope(scope);
+  if (pipelines == nullptr) return domain::PipelineNotFound(scope, name);
+  const auto it = pipelines->find(name);
+  if (it == pipelines->end()) return domain::PipelineNotFound(scope, name);
+  const StoredPipeline& stored = it->second;
+  const int wanted = version.value_or(stored.summary.version);
+  if (wanted < 1 || wanted > stored.summary.version) {
+    return domain::PipelineVersionNotFound(scope, name, wanted);
+  }
+  return Snapshot(stored, wanted);
+}
+
+bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_view name) {
+  std::unique_lock lock(mutex_);
+  const auto scope_it = scopes_.find(ScopeKey(scope));
+  if (scope_it == scopes_.end()) return false;
+  const auto it = scope_it->second.find(name);
+  if (it == scope_it->second.end()) return false;
+  scope_it->second.erase(it);
+  return true;
+}
+
+std::vector<domain::PipelineSummary> InMemoryPipelineRepository::ListAfter(
+    const domain::Scope& scope, std::string_view after, std::size_t limit) const {
+  std::shared_lock lock(mutex_);
+  std::vector<domain::PipelineSummary> page;
+  const Pipelines* pipelines = FindScope(scope);
+  if (pipelines == nullptr) return page;
+  auto it = after.empty() ? pipelines->begin() : pipelines->upper_bound(after);
+  for (; it != pipelines->end() && page.size() < limit; ++it) {
+    page.push_back(it->second.summary);
+  }
+  return page;
+}
+
+std::optional<std::vector<domain::Tag>> InMemoryPipelineRepository::Tags(
+    const domain::Scope& scope, std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  const Pipelines* pipelines = FindScope(scope);
+  if (pipelines == nullptr) return std::nullopt;
+  const auto it = pipelines->find(name);
+  if (it == pipelines->end()) return std::nullopt;
+  return it->second.tags;
+}
+
+}  // namespace sluice::store
