@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   }
   // One line on stdout with the address, for scripts and tests to read.
   std::cout << "sluice " << kVersion << " listening on " << server.address() << std::endl;
-  server.Run();
+  server.Run();  // returns after SIGINT/SIGTERM and the drain
   Logger(kMainLogger)->info("stopped");
   return 0;
 }

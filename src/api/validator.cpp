@@ -63,6 +63,18 @@ std::string_view TypeName(ShapeType type) {
   return "a value";
 }
 
+// AWS measures string lengths in UTF-16 code units (Java's String.length()),
+// not bytes: one per character, two for characters beyond the BMP.
+std::int64_t Utf16Length(std::string_view utf8) {
+  std::int64_t length = 0;
+  for (const char c : utf8) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0U) != 0x80U) ++length;  // a lead byte starts a character
+    if (byte >= 0xF0U) ++length;            // four-byte sequence: a surrogate pair
+  }
+  return length;
+}
+
 bool TypeFits(ShapeType type, const json& value) {
   switch (type) {
     case ShapeType::kStructure:
@@ -215,7 +227,7 @@ class Walker {
     std::vector<std::string> out;
     if (value.is_string()) {
       const auto& text = value.get_ref<const std::string&>();
-      const auto length = static_cast<std::int64_t>(text.size());
+      const std::int64_t length = Utf16Length(text);
       if (const Pattern* pattern = PatternOf(index); pattern && !pattern->Matches(text)) {
         out.push_back("Member must satisfy regular expression pattern: " +
                       std::string(shape.pattern));

@@ -10,19 +10,19 @@ constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kPrefix = "sluice1:";
 
+unsigned Byte(char c) { return static_cast<unsigned char>(c); }
+
 std::string Base64Url(std::string_view bytes) {
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(bytes[i]) << 16U) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8U) |
-                       static_cast<unsigned char>(bytes[i + 2]);
+    const unsigned n = (Byte(bytes[i]) << 16U) | (Byte(bytes[i + 1]) << 8U) | Byte(bytes[i + 2]);
     for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(n >> shift) & 63U];
   }
   const std::size_t rest = bytes.size() - i;
   if (rest > 0) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U;
-    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U;
+    unsigned n = Byte(bytes[i]) << 16U;
+    if (rest == 2) n |= Byte(bytes[i + 1]) << 8U;
     out += kAlphabet[(n >> 18U) & 63U];
     out += kAlphabet[(n >> 12U) & 63U];
     if (rest == 2) out += kAlphabet[(n >> 6U) & 63U];

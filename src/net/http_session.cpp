@@ -31,6 +31,8 @@ void HttpSession::Start() {
 void HttpSession::RejectAndClose(RejectReason reason) {
   registry_id_ = context_.registry.Add(weak_from_this());
   boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this(), reason] {
+    // The client's request is unread: drain it so it reads our answer.
+    self->linger_ = true;
     self->Send(self->context_.handler.Reject(reason, 11), /*close_after=*/true);
   });
 }
@@ -50,17 +52,47 @@ void HttpSession::DoRead() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_.options.header_limit));
   parser_->body_limit(context_.options.body_limit);
-  stream_.expires_after(context_.options.idle_timeout);
-  reading_ = true;
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+  // A pipelined client may already have sent the next request.
+  if (buffer_.size() > 0) return ParseBuffered();
+  DoReadSome();
 }
 
-void HttpSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
+void HttpSession::DoReadSome() {
+  // The idle timeout bounds each socket read, not the whole request: a client
+  // that keeps sending is never cut off, one that falls silent is. (Beast's
+  // http::async_read_some would read a whole header under one deadline.)
+  constexpr std::size_t kReadChunk = 8 * 1024;
+  stream_.expires_after(context_.options.idle_timeout);
+  reading_ = true;
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+}
+
+void HttpSession::OnRead(beast::error_code ec, std::size_t bytes) {
   reading_ = false;
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-      ec == boost::asio::error::operation_aborted || closing_) {
+  if (ec || closing_) {
+    // End of stream, timeout, cancellation by shutdown, or a socket error:
+    // nothing more can be answered on this connection.
+    if (ec && ec != beast::error::timeout && ec != boost::asio::error::eof &&
+        ec != boost::asio::error::operation_aborted) {
+      Logger(kNetLogger)->debug("read failed: {}", ec.message());
+    }
     return DoClose();
+  }
+  buffer_.commit(bytes);
+  ParseBuffered();
+}
+
+void HttpSession::ParseBuffered() {
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0) break;
   }
   if (ec == http::error::body_limit) {
     // The unread body is still arriving: drain it after answering, so the
@@ -70,15 +102,12 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
                 true);
   }
   if (ec == http::error::header_limit) {
+    linger_ = true;
     return Send(context_.handler.Reject(RejectReason::kHeaderTooLarge, 11), true);
   }
-  if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
-    return Send(context_.handler.Reject(RejectReason::kMalformedHttp, 11), true);
-  }
-  if (ec) {
-    Logger(kNetLogger)->debug("read failed: {}", ec.message());
-    return DoClose();
-  }
+  if (ec) return Send(context_.handler.Reject(RejectReason::kMalformedHttp, 11), true);
+  if (!parser_->is_done()) return DoReadSome();
+
   HttpRequest request = parser_->release();
   const bool close_after = !request.keep_alive();
   Send(context_.handler.Handle(std::move(request)), close_after);

@@ -43,6 +43,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void DoRead();
+  void DoReadSome();
+  void ParseBuffered();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Send(HttpResponse&& response, bool close_after);
   void OnWrite(bool close_after, boost::beast::error_code ec, std::size_t bytes);

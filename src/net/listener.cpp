@@ -10,7 +10,10 @@ namespace sluice::net {
 namespace asio = boost::asio;
 
 Listener::Listener(asio::io_context& io, SessionContext& context)
-    : io_(io), acceptor_(asio::make_strand(io)), context_(context) {}
+    : io_(io),
+      acceptor_(asio::make_strand(io)),
+      retry_timer_(acceptor_.get_executor()),
+      context_(context) {}
 
 Status Listener::Open(const asio::ip::tcp::endpoint& endpoint) {
   boost::beast::error_code ec;
@@ -33,6 +36,7 @@ void Listener::Stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::beast::error_code ec;
     self->acceptor_.close(ec);
+    self->retry_timer_.cancel();
   });
 }
 
@@ -50,15 +54,20 @@ void Listener::DoAccept() {
 void Listener::OnAccept(boost::beast::error_code ec, asio::ip::tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
-    // Typically EMFILE: keep accepting; the failed connection is gone.
+    // Typically EMFILE (out of file descriptors). Pause briefly instead of
+    // spinning on an accept that keeps failing, then try again.
     Logger(kNetLogger)->warn("accept failed: {}", ec.message());
+    retry_timer_.expires_after(std::chrono::milliseconds(50));
+    retry_timer_.async_wait([self = shared_from_this()](boost::beast::error_code wait_ec) {
+      if (!wait_ec) self->DoAccept();
+    });
+    return;
+  }
+  auto session = std::make_shared<HttpSession>(std::move(socket), context_);
+  if (context_.registry.size() >= context_.options.max_connections) {
+    session->RejectAndClose(RejectReason::kTooManyConnections);
   } else {
-    auto session = std::make_shared<HttpSession>(std::move(socket), context_);
-    if (context_.registry.size() >= context_.options.max_connections) {
-      session->RejectAndClose(RejectReason::kTooManyConnections);
-    } else {
-      session->Start();
-    }
+    session->Start();
   }
   DoAccept();
 }

@@ -41,6 +41,15 @@ class Server::Impl {
     listener_ = std::make_shared<Listener>(io_, context_);
     if (auto status = listener_->Open({address, options_.port}); !status) return status;
     listener_->Start();
+    if (options_.handle_signals) {
+      signals_.add(SIGINT);
+      signals_.add(SIGTERM);
+      signals_.async_wait([this](const boost::system::error_code& wait_ec, int signal) {
+        if (wait_ec) return;
+        Logger(kNetLogger)->info("received signal {}, shutting down", signal);
+        Stop();
+      });
+    }
     return Ok{};
   }
 
@@ -53,16 +62,7 @@ class Server::Impl {
     return "http://" + host + ":" + std::to_string(endpoint.port());
   }
 
-  void Run(bool handle_signals) {
-    if (handle_signals) {
-      signals_.add(SIGINT);
-      signals_.add(SIGTERM);
-      signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        Logger(kNetLogger)->info("received signal {}, shutting down", signal);
-        Stop();
-      });
-    }
+  void Run() {
     std::vector<std::thread> workers;
     const unsigned count = ThreadCount();
     workers.reserve(count - 1);
@@ -118,7 +118,7 @@ Server::~Server() = default;
 Status Server::Start() { return impl_->Start(); }
 std::uint16_t Server::port() const { return impl_->port(); }
 std::string Server::address() const { return impl_->address(); }
-void Server::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void Server::Run() { impl_->Run(); }
 void Server::Stop() { impl_->Stop(); }
 
 }  // namespace sluice::net

@@ -118,6 +118,9 @@ net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
           ? MakeResponse(200, request.version(), std::move(outcome.body.value()), context.request_id)
           : MakeError(outcome.body.error(), request.version(), context.request_id);
 
+  // A HEAD response has headers only (RFC 9110 9.3.2).
+  if (request.method() == http::verb::head) response.body().clear();
+
   const auto latency = std::chrono::duration<double, std::milli>(
       std::chrono::steady_clock::now() - start);
   const auto error = outcome.body.ok() ? std::string_view("-")

@@ -26,6 +26,9 @@ struct ServerOptions {
   std::size_t max_connections = 4096;
   // How long a graceful shutdown waits for in-flight requests.
   std::chrono::milliseconds drain_timeout{5'000};
+  // Stop gracefully on SIGINT/SIGTERM. The handlers are installed by Start(),
+  // so a signal that arrives as soon as the address is known is handled.
+  bool handle_signals = true;
 };
 
 class Server {
@@ -35,14 +38,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts listening; on success the bound port is known.
+  // Binds, starts listening and installs the signal handlers; on success the
+  // bound port is known.
   Status Start();
   std::uint16_t port() const;
   std::string address() const;  // "http://host:port"
 
   // Serves on the worker threads until Stop() or SIGINT/SIGTERM, then drains
   // in-flight requests and returns.
-  void Run(bool handle_signals = true);
+  void Run();
   void Stop();
 
  private:

@@ -1,1 +1,61 @@
+#include "app/options.h"
+
 #include <gtest/gtest.h>
+
+namespace sluice::app {
+namespace {
+
+TEST(OptionsTest, DefaultsWithoutFlagsOrEnvironment) {
+  const auto outcome = ParseOptions({}, {});
+  ASSERT_TRUE(outcome.options.has_value());
+  EXPECT_EQ(outcome.options->server.host, "127.0.0.1");
+  EXPECT_EQ(outcome.options->server.port, 4599);
+  EXPECT_EQ(outcome.options->default_account, "000000000000");
+  EXPECT_EQ(outcome.options->log_format, LogFormat::kText);
+}
+
+TEST(OptionsTest, FlagsWinOverEnvironment) {
+  const auto outcome =
+      ParseOptions({"--port", "0", "--log-format=json"},
+                   {{"SLUICE_PORT", "9000"}, {"SLUICE_HOST", "0.0.0.0"}, {"SLUICE_THREADS", "3"}});
+  ASSERT_TRUE(outcome.options.has_value()) << outcome.error;
+  EXPECT_EQ(outcome.options->server.port, 0);
+  EXPECT_EQ(outcome.options->server.host, "0.0.0.0");
+  EXPECT_EQ(outcome.options->server.threads, 3U);
+  EXPECT_EQ(outcome.options->log_format, LogFormat::kJson);
+}
+
+TEST(OptionsTest, HelpAndVersion) {
+  EXPECT_TRUE(ParseOptions({"--help"}, {}).options->show_help);
+  EXPECT_TRUE(ParseOptions({"--version"}, {}).options->show_version);
+  EXPECT_NE(HelpText().find("--port"), std::string::npos);
+  EXPECT_NE(HelpText().find("SLUICE_PORT"), std::string::npos);
+}
+
+class BadOptionTest : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(BadOptionTest, IsRefusedWithAMessage) {
+  const auto outcome = ParseOptions(GetParam(), {});
+  EXPECT_FALSE(outcome.options.has_value());
+  EXPECT_FALSE(outcome.error.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, BadOptionTest,
+    ::testing::Values(std::vector<std::string>{"--port", "70000"},
+                      std::vector<std::string>{"--port", "abc"}, std::vector<std::string>{"--port"},
+                      std::vector<std::string>{"--threads", "0"},
+                      std::vector<std::string>{"--log-level", "loud"},
+                      std::vector<std::string>{"--log-format", "xml"},
+                      std::vector<std::string>{"--default-account", "12345"},
+                      std::vector<std::string>{"--body-limit", "10"},
+                      std::vector<std::string>{"--no-such-flag"}));
+
+TEST(OptionsTest, BadEnvironmentValueNamesTheVariable) {
+  const auto outcome = ParseOptions({}, {{"SLUICE_PORT", "x"}});
+  EXPECT_FALSE(outcome.options.has_value());
+  EXPECT_NE(outcome.error.find("SLUICE_PORT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::app

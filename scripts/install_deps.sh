@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, whatever sluice needs that this machine
+# lacks, and nothing that is already there.
+#   scripts/install_deps.sh          build dependencies only
+#   scripts/install_deps.sh --test   also what the tests drive sluice with (aws-cli, boto3)
+set -euo pipefail
+
+want_test=false
+[[ "${1:-}" == "--test" ]] && want_test=true
+
+missing=()
+need_package() {  # need_package PACKAGE: queue it unless dpkg has it installed
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1")
+}
+
+command -v g++ >/dev/null || need_package g++
+command -v cmake >/dev/null || need_package cmake
+command -v ninja >/dev/null || need_package ninja-build
+command -v python3 >/dev/null || need_package python3
+need_package libboost-dev
+need_package nlohmann-json3-dev
+need_package libspdlog-dev
+need_package libgtest-dev
+
+if $want_test; then
+  command -v aws >/dev/null || need_package awscli
+  python3 -c "import boto3" 2>/dev/null || need_package python3-boto3
+fi
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "Installing missing packages: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

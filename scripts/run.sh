@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start: install what is missing, build, and start sluice with its
+# defaults (http://127.0.0.1:4599). Extra arguments go to sluice, e.g.
+#   scripts/run.sh --port 0 --log-level debug
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install_deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF >/dev/null
+cmake --build build --target sluice
+exec build/sluice "$@"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test twice: in a normal
+# build with warnings as errors, and in an AddressSanitizer +
+# UndefinedBehaviorSanitizer build. Both run the unit tests (GoogleTest), the
+# model staleness check and the end-to-end tests (aws-cli and boto3 against
+# the real binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install_deps.sh --test
+jobs=$(nproc)
+
+run_suite() {  # run_suite BUILD_DIR [cmake args...]
+  local dir=$1
+  shift
+  echo "=== ${dir}: configure and build"
+  cmake -S . -B "$dir" -G Ninja -DSLUICE_WARNINGS_AS_ERRORS=ON "$@" >/dev/null
+  cmake --build "$dir"
+  echo "=== ${dir}: test"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined
+echo "All tests passed (normal and ASan+UBSan builds)."
