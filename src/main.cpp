@@ -6,13 +6,17 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/options.h"
+#include "sluice/api/execution_ops.h"
 #include "sluice/api/operation_table.h"
 #include "sluice/api/pipeline_ops.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/logging.h"
+#include "sluice/domain/execution_engine.h"
+#include "sluice/domain/execution_service.h"
 #include "sluice/domain/pipeline_service.h"
 #include "sluice/net/server.h"
 #include "sluice/protocol/aws_json_router.h"
@@ -59,8 +63,13 @@ int main(int argc, char** argv) {
   SystemClock clock;
   store::InMemoryPipelineRepository repository;
   domain::PipelineService pipelines(repository, clock);
+  domain::ExecutionEngine engine(clock, options.engine);
+  domain::ExecutionService executions(repository, engine);
   api::OperationTable operations;
-  api::RegisterPipelineOps(operations, pipelines);
+  api::RegisterPipelineOps(operations, pipelines, {&executions, options.start_on_create});
+  api::RegisterExecutionOps(operations, executions);
+  // The engine runs on its own thread, never on a request's.
+  std::jthread engine_thread([&engine](std::stop_token stop) { engine.RunUntilStopped(stop); });
   auto router = std::make_shared<protocol::AwsJsonRouter>(
       operations, protocol::RouterOptions{options.default_account, options.default_region,
                                           std::string(kVersion), options.server.body_limit});

@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "sluice/api/execution_ops.h"
+#include "sluice/common/logging.h"
+
 namespace sluice::api {
 
 namespace {
@@ -92,14 +95,26 @@ std::string EncodePipelinePage(const domain::PipelinePage& page) {
   return body.dump();
 }
 
-void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service) {
-  table.Register("CreatePipeline", [&service](const CallContext& context, const json& input)
-                                       -> Result<std::string> {
+void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service,
+                         PipelineOpsOptions options) {
+  table.Register("CreatePipeline", [&service, options](const CallContext& context,
+                                                       const json& input) -> Result<std::string> {
     auto tags = DecodeTags(input);
     if (!tags) return tags.error();
     const std::string tags_json = TagsJson(*tags);
     auto created = service.Create(ScopeOf(context), input.at("pipeline"), std::move(*tags));
     if (!created) return created.error();
+    if (options.executions != nullptr && options.start_on_create) {
+      domain::StartRequest first;
+      first.trigger = {"CreatePipeline", CallerArn(context)};
+      // A pipeline whose variables need values at start cannot run by itself.
+      if (auto started = options.executions->Start(ScopeOf(context), created->summary.name,
+                                                   std::move(first));
+          !started) {
+        Logger(kApiLogger)->info("pipeline {} not started on creation: {}",
+                                 created->summary.name, started.error().message());
+      }
+    }
     std::string body = R"({"pipeline":)" + created->declaration;
     if (tags_json != "[]") body += R"(,"tags":)" + tags_json;
     return body + "}";
@@ -113,16 +128,21 @@ void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service
     return EncodePipelineWithMetadata(*snapshot);
   });
 
-  table.Register("UpdatePipeline", [&service](const CallContext& context, const json& input)
-                                       -> Result<std::string> {
+  table.Register("UpdatePipeline", [&service, options](const CallContext& context,
+                                                       const json& input) -> Result<std::string> {
     auto updated = service.Update(ScopeOf(context), input.at("pipeline"));
     if (!updated) return updated.error();
+    if (options.executions != nullptr) {
+      options.executions->PipelineUpdated(ScopeOf(context), updated->summary.name);
+    }
     return R"({"pipeline":)" + updated->declaration + "}";
   });
 
-  table.Register("DeletePipeline", [&service](const CallContext& context, const json& input)
-                                       -> Result<std::string> {
-    service.Delete(ScopeOf(context), input.at("name").get<std::string>());
+  table.Register("DeletePipeline", [&service, options](const CallContext& context,
+                                                       const json& input) -> Result<std::string> {
+    const auto name = input.at("name").get<std::string>();
+    service.Delete(ScopeOf(context), name);
+    if (options.executions != nullptr) options.executions->PipelineDeleted(ScopeOf(context), name);
     return std::string("{}");
   });
 

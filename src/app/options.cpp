@@ -112,6 +112,45 @@ const std::vector<Flag>& Flags() {
          o.server.max_connections = *count;
          return std::nullopt;
        }},
+      {"--action-duration-ms", "SLUICE_ACTION_DURATION_MS",
+       "how long a simulated action runs, in milliseconds (default 500)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto ms = ParseNumber<long>(v, 0, 86'400'000);
+         if (!ms) return "--action-duration-ms must be a number from 0 to 86400000";
+         o.engine.action_duration = std::chrono::milliseconds(*ms);
+         return std::nullopt;
+       }},
+      {"--retained-executions", "SLUICE_RETAINED_EXECUTIONS",
+       "finished executions kept per pipeline, oldest dropped first (default 1000)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto count = ParseNumber<std::size_t>(v, 1, 1'000'000);
+         if (!count) return "--retained-executions must be a number from 1 to 1000000";
+         o.engine.retained_executions = *count;
+         return std::nullopt;
+       }},
+      {"--max-parallel-executions", "SLUICE_MAX_PARALLEL_EXECUTIONS",
+       "executions in progress at once per PARALLEL pipeline (default 50)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto count = ParseNumber<std::size_t>(v, 1, 100'000);
+         if (!count) return "--max-parallel-executions must be a number from 1 to 100000";
+         o.engine.max_parallel_executions = *count;
+         return std::nullopt;
+       }},
+      {"--max-queued-executions", "SLUICE_MAX_QUEUED_EXECUTIONS",
+       "executions waiting to start per QUEUED pipeline (default 50)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto count = ParseNumber<std::size_t>(v, 1, 100'000);
+         if (!count) return "--max-queued-executions must be a number from 1 to 100000";
+         o.engine.max_queued_executions = *count;
+         return std::nullopt;
+       }},
+      {"--start-on-create", "SLUICE_START_ON_CREATE",
+       "true or false: CreatePipeline starts a first execution, as in AWS (default true)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "true" && v != "false") return "--start-on-create must be true or false";
+         o.start_on_create = v == "true";
+         return std::nullopt;
+       }},
   };
   return flags;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sluice/common/logging.h"
+#include "sluice/domain/execution_engine.h"
 #include "sluice/net/server.h"
 
 namespace sluice::app {
@@ -18,6 +19,8 @@ struct Options {
   LogFormat log_format = LogFormat::kText;
   std::string default_account = "000000000000";
   std::string default_region = "us-east-1";
+  domain::EngineOptions engine;
+  bool start_on_create = true;
   bool show_help = false;
   bool show_version = false;
 };

@@ -53,7 +53,7 @@ def read_line(stream, timeout):
 class SluiceServer:
     """One running sluice process."""
 
-    def __init__(self, *extra_args, env=None, log_level="warn", stderr=subprocess.DEVNULL,
+    def __init__(self, *extra_args, env=None, log_level="warn", stderr=None,
                  port_args=("--port", "0")):
         args = [SLUICE_BIN, *port_args]
         if log_level is not None:
@@ -65,6 +65,12 @@ class SluiceServer:
         if env:
             full_env.update(env)
         self.args = args
+        # By default the server's stderr goes to a file, so that a crash (a
+        # sanitizer report, say) can be shown when the server exits badly.
+        self._stderr_file = None
+        if stderr is None:
+            self._stderr_file = tempfile.TemporaryFile()
+            stderr = self._stderr_file
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, env=full_env)
         line = read_line(self.proc.stdout, 10)
         if line is None or not line.startswith(ADDRESS_PREFIX):
@@ -75,6 +81,13 @@ class SluiceServer:
         self.port = int(self.address_line[len(ADDRESS_PREFIX):])
         self.host = "127.0.0.1"
         self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stderr_tail(self, limit=6000):
+        """The last `limit` characters the server wrote to stderr, if captured."""
+        if self._stderr_file is None:
+            return ""
+        self._stderr_file.seek(0)
+        return self._stderr_file.read().decode(errors="replace")[-limit:]
 
     # --- lifecycle -------------------------------------------------------
     def stop(self, sig=signal.SIGTERM, timeout=5):
@@ -93,6 +106,10 @@ class SluiceServer:
             if self.proc.stdout:
                 self.proc.stdout.close()
         return code, time.monotonic() - start
+
+    def __del__(self):
+        if getattr(self, "_stderr_file", None) is not None:
+            self._stderr_file.close()
 
     # --- boto3 -----------------------------------------------------------
     def client(self, access_key="AKIDEXAMPLE", region=DEFAULT_REGION):
@@ -177,7 +194,8 @@ class ServerTestCase(unittest.TestCase):
         code, _ = cls.server.stop()
         super().tearDownClass()
         if code != 0:
-            raise AssertionError(f"sluice exited with {code} after SIGTERM, expected 0")
+            raise AssertionError(f"sluice exited with {code} after SIGTERM, expected 0; "
+                                 f"its stderr ended with:\n{cls.server.stderr_tail()}")
 
     def assertClientError(self, context, code, message_contains=None):
         """Checks a botocore ClientError caught by assertRaises."""

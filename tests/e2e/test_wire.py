@@ -344,9 +344,11 @@ class WireTest(ServerTestCase):
     # --- operations -------------------------------------------------------------------
 
     def test_not_implemented(self):
-        status, headers, body = self.server.call("StartPipelineExecution", {"name": "demo"})
+        status, headers, body = self.server.call(
+            "StopPipelineExecution",
+            {"pipelineName": "demo", "pipelineExecutionId": "0f8fad5b-d9cb-469f-a165-70867728950e"})
         message = self.assertAwsError(status, headers, body, 501, "NotImplementedException")
-        self.assertIn("StartPipelineExecution", message)
+        self.assertIn("StopPipelineExecution", message)
 
     def test_every_operation_validates_first(self):
         model = service_model()
@@ -392,7 +394,9 @@ class WireTest(ServerTestCase):
             ("GetPipeline", {}, 400),                       # validation error
             ("GetPipeline", {"name": "nobody"}, 400),       # service error
             ("FlyToTheMoon", {}, 400),                      # unknown operation
-            ("StartPipelineExecution", {"name": "x"}, 501),  # not implemented
+            ("PutApprovalResult", {"pipelineName": "x", "stageName": "s", "actionName": "a",
+                                   "result": {"summary": "ok", "status": "Approved"},
+                                   "token": "0f8fad5b-d9cb-469f-a165-70867728950e"}, 501),  # not implemented
             ("ListPipelines", {"maxResults": 1}, 200),
         ]
         for operation, payload, expected in sequence * 2:

@@ -11,6 +11,7 @@
 
 #include "sluice/api/operation_table.h"
 #include "sluice/common/result.h"
+#include "sluice/domain/execution_service.h"
 #include "sluice/domain/pipeline.h"
 #include "sluice/domain/pipeline_service.h"
 
@@ -37,6 +38,14 @@ std::string EncodePipelinePage(const domain::PipelinePage& page);
 
 domain::Scope ScopeOf(const CallContext& context);
 
-void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service);
+struct PipelineOpsOptions {
+  // Told of pipelines created, updated and deleted; may be null.
+  domain::ExecutionService* executions = nullptr;
+  // CreatePipeline starts the first execution, as in AWS.
+  bool start_on_create = true;
+};
+
+void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service,
+                         PipelineOpsOptions options = {});
 
 }  // namespace sluice::api

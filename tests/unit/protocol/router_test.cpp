@@ -109,8 +109,9 @@ INSTANTIATE_TEST_SUITE_P(
         WireCase{"MissingTarget", "", "{}", 400, "UnknownOperationException"},
         WireCase{"MissingRequired", "CodePipeline_20150709.GetPipeline", "{}", 400,
                  "ValidationException"},
-        WireCase{"NotYetImplemented", "CodePipeline_20150709.StartPipelineExecution",
-                 R"({"name": "p"})", 501, "NotImplementedException"}),
+        WireCase{"NotYetImplemented", "CodePipeline_20150709.StopPipelineExecution",
+                 R"({"pipelineName": "p", "pipelineExecutionId": "0f8fad5b-d9cb-469f-a165-70867728950e"})",
+                 501, "NotImplementedException"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST_F(RouterTest, EmptyBodyIsAnEmptyRequest) {

@@ -1,0 +1,116 @@
+// Pipeline executions as the engine runs them: the execution, its stage runs
+// and their action runs, with AWS's statuses. Plain values: the engine owns
+// them under its lock and hands out copies.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/common/clock.h"
+#include "sluice/domain/pipeline.h"
+
+namespace sluice::domain {
+
+enum class ExecutionStatus { kInProgress, kStopping, kStopped, kSucceeded, kSuperseded, kFailed, kCancelled };
+enum class StageStatus { kInProgress, kStopping, kStopped, kSucceeded, kFailed, kCancelled, kSkipped };
+enum class ActionStatus { kInProgress, kAbandoned, kSucceeded, kFailed };
+
+std::string_view ToString(ExecutionStatus status);
+std::string_view ToString(StageStatus status);
+std::string_view ToString(ActionStatus status);
+bool IsFinished(ExecutionStatus status);
+
+struct ExecutionTrigger {
+  std::string type;    // TriggerType: StartPipelineExecution, CreatePipeline, ...
+  std::string detail;  // e.g. the caller's ARN
+};
+
+struct ArtifactRevision {
+  std::string name;  // the output artifact of the source action
+  std::string revision_id;
+  std::string revision_change_identifier;
+  std::string revision_summary;
+  std::string revision_url;
+  Clock::TimePoint created;
+};
+
+struct SourceRevision {
+  std::string action_name;
+  std::string revision_id;
+  std::string revision_summary;
+  std::string revision_url;
+};
+
+struct ResolvedVariable {
+  std::string name;
+  std::string value;
+};
+
+struct ArtifactLocation {
+  std::string name;
+  std::string bucket;
+  std::string key;
+};
+
+struct ActionRun {
+  std::string stage_name;
+  std::string action_name;
+  std::string action_execution_id;
+  std::int64_t run_order = 1;
+  ActionStatus status = ActionStatus::kInProgress;
+  Clock::TimePoint start_time;
+  Clock::TimePoint last_update_time;
+  std::optional<Clock::TimePoint> due;  // when a simulated action completes; none: it waits
+  std::string summary;
+  std::string external_execution_id;
+  std::string error_code;
+  std::string error_message;
+  // The action as declared in the version that ran it.
+  std::string category;
+  std::string owner;
+  std::string provider;
+  std::string version;
+  std::string region;
+  std::string role_arn;
+  std::string ns;
+  // Input as run: the declared configuration and the resolved one.
+  std::map<std::string, std::string> configuration;
+  std::map<std::string, std::string> resolved_configuration;
+  std::vector<ArtifactLocation> input_artifacts;
+  std::vector<ArtifactLocation> output_artifacts;
+  std::map<std::string, std::string> output_variables;
+};
+
+struct StageRun {
+  std::string stage_name;
+  StageStatus status = StageStatus::kInProgress;
+  std::int64_t current_run_order = 0;  // the action group running now
+  std::vector<ActionRun> actions;
+};
+
+struct PipelineExecution {
+  std::string pipeline_name;
+  int pipeline_version = 1;
+  std::string id;
+  ExecutionStatus status = ExecutionStatus::kInProgress;
+  std::string status_summary;
+  Clock::TimePoint start_time;
+  Clock::TimePoint last_update_time;
+  ExecutionTrigger trigger;
+  std::optional<std::string> stop_reason;
+  ExecutionMode mode = ExecutionMode::kSuperseded;
+  std::vector<ArtifactRevision> artifact_revisions;
+  std::vector<SourceRevision> source_revisions;
+  std::vector<ResolvedVariable> variables;
+  // Where it is: stages[i] for i < stage_runs.size() have been entered;
+  // `waiting_for_stage` is the index it waits to enter, if it waits.
+  std::vector<StageRun> stage_runs;
+  std::optional<std::size_t> waiting_for_stage;
+  std::uint64_t sequence = 0;  // start order within its pipeline
+};
+
+}  // namespace sluice::domain

@@ -1,0 +1,74 @@
+// ExecutionService: the execution operations over the pipeline repository and
+// the engine: starting executions of a pipeline's latest version, and reading
+// executions, pipeline state and action executions back, with pagination.
+// Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/domain/execution_engine.h"
+#include "sluice/domain/pipeline_repository.h"
+
+namespace sluice::domain {
+
+struct ExecutionPage {
+  std::vector<PipelineExecution> executions;
+  std::optional<std::string> next_token;
+};
+
+struct ActionExecutionPage {
+  struct Item {
+    const PipelineExecution* execution;  // points into `executions`
+    const ActionRun* action;
+    std::size_t index;  // the action's place in its execution, for page tokens
+  };
+  std::vector<PipelineExecution> executions;  // owns what items point to
+  std::vector<Item> items;
+  std::optional<std::string> next_token;
+};
+
+struct PipelineState {
+  PipelineSnapshot pipeline;
+  std::vector<StageSnapshot> stages;
+};
+
+class ExecutionService {
+ public:
+  ExecutionService(PipelineRepository& repository, ExecutionEngine& engine);
+
+  // PipelineNotFoundException in AWS's StartPipelineExecution wording.
+  Result<std::string> Start(const Scope& scope, std::string_view pipeline, StartRequest request);
+  Result<PipelineExecution> Get(const Scope& scope, std::string_view pipeline,
+                                std::string_view execution_id) const;
+  Result<ExecutionPage> List(const Scope& scope, std::string_view pipeline,
+                             const std::optional<std::string>& succeeded_in_stage,
+                             const std::optional<std::string>& next_token,
+                             std::size_t max_results) const;
+  Result<PipelineState> State(const Scope& scope, std::string_view pipeline) const;
+  Result<ActionExecutionPage> ListActions(const Scope& scope, std::string_view pipeline,
+                                          const std::optional<std::string>& execution_id,
+                                          const std::optional<std::string>& next_token,
+                                          std::size_t max_results) const;
+
+  // Pipeline lifecycle, as CodePipeline reacts to it.
+  void PipelineUpdated(const Scope& scope, std::string_view pipeline);
+  void PipelineDeleted(const Scope& scope, std::string_view pipeline);
+
+ private:
+  Result<std::shared_ptr<const PipelineView>> LatestView(const Scope& scope,
+                                                         std::string_view pipeline) const;
+
+  PipelineRepository& repository_;
+  ExecutionEngine& engine_;
+  // The parsed latest version of each pipeline, so a start parses nothing.
+  mutable std::mutex views_mutex_;
+  mutable std::map<std::string, std::shared_ptr<const PipelineView>, std::less<>> views_;
+};
+
+}  // namespace sluice::domain

@@ -1,0 +1,281 @@
+#include "sluice/api/execution_ops.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/api/pipeline_ops.h"
+
+namespace sluice::api {
+
+namespace {
+
+using nlohmann::json;
+
+// AWS's page size for execution listings, and its maximum.
+constexpr std::size_t kExecutionPageSize = 100;
+
+void SetIfNotEmpty(json& object, const char* key, const std::string& value) {
+  if (!value.empty()) object[key] = value;
+}
+
+json TriggerJson(const domain::ExecutionTrigger& trigger) {
+  return {{"triggerType", trigger.type}, {"triggerDetail", trigger.detail}};
+}
+
+json ErrorDetailsJson(const domain::ActionRun& action) {
+  return {{"code", action.error_code}, {"message", action.error_message}};
+}
+
+json ArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
+  json list = json::array();
+  for (const auto& artifact : artifacts) {
+    json item = {{"name", artifact.name}};
+    if (!artifact.bucket.empty()) {
+      item["s3location"] = {{"bucket", artifact.bucket}, {"key", artifact.key}};
+    }
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
+json StringMap(const std::map<std::string, std::string>& map) {
+  json object = json::object();
+  for (const auto& [key, value] : map) object[key] = value;
+  return object;
+}
+
+json ExecutionJson(const domain::PipelineExecution& execution) {
+  json body = {{"pipelineName", execution.pipeline_name},
+               {"pipelineVersion", execution.pipeline_version},
+               {"pipelineExecutionId", execution.id},
+               {"status", std::string(domain::ToString(execution.status))},
+               {"artifactRevisions", json::array()},
+               {"trigger", TriggerJson(execution.trigger)},
+               {"executionMode", std::string(domain::ToString(execution.mode))},
+               {"executionType", "STANDARD"}};
+  SetIfNotEmpty(body, "statusSummary", execution.status_summary);
+  for (const auto& revision : execution.artifact_revisions) {
+    json item = {{"name", revision.name},
+                 {"revisionId", revision.revision_id},
+                 {"created", ToEpochSeconds(revision.created)}};
+    SetIfNotEmpty(item, "revisionChangeIdentifier", revision.revision_change_identifier);
+    SetIfNotEmpty(item, "revisionSummary", revision.revision_summary);
+    SetIfNotEmpty(item, "revisionUrl", revision.revision_url);
+    body["artifactRevisions"].push_back(std::move(item));
+  }
+  if (!execution.variables.empty()) {
+    body["variables"] = json::array();
+    for (const auto& variable : execution.variables) {
+      body["variables"].push_back({{"name", variable.name}, {"resolvedValue", variable.value}});
+    }
+  }
+  return body;
+}
+
+json SummaryJson(const domain::PipelineExecution& execution) {
+  json summary = {{"pipelineExecutionId", execution.id},
+                  {"status", std::string(domain::ToString(execution.status))},
+                  {"startTime", ToEpochSeconds(execution.start_time)},
+                  {"lastUpdateTime", ToEpochSeconds(execution.last_update_time)},
+                  {"sourceRevisions", json::array()},
+                  {"trigger", TriggerJson(execution.trigger)},
+                  {"executionMode", std::string(domain::ToString(execution.mode))}};
+  SetIfNotEmpty(summary, "statusSummary", execution.status_summary);
+  for (const auto& source : execution.source_revisions) {
+    json item = {{"actionName", source.action_name}, {"revisionId", source.revision_id}};
+    SetIfNotEmpty(item, "revisionSummary", source.revision_summary);
+    SetIfNotEmpty(item, "revisionUrl", source.revision_url);
+    summary["sourceRevisions"].push_back(std::move(item));
+  }
+  if (execution.stop_reason) summary["stopTrigger"] = {{"reason", *execution.stop_reason}};
+  return summary;
+}
+
+json LatestActionJson(const domain::ActionRun& action) {
+  json latest = {{"actionExecutionId", action.action_execution_id},
+                 {"status", std::string(domain::ToString(action.status))},
+                 {"lastStatusChange", ToEpochSeconds(action.last_update_time)}};
+  SetIfNotEmpty(latest, "summary", action.summary);
+  SetIfNotEmpty(latest, "externalExecutionId", action.external_execution_id);
+  if (!action.error_code.empty()) latest["errorDetails"] = ErrorDetailsJson(action);
+  return latest;
+}
+
+std::optional<std::size_t> MaxResults(const json& input) {
+  const auto it = input.find("maxResults");
+  if (it == input.end() || it->is_null()) return std::nullopt;
+  return it->get<std::size_t>();
+}
+
+std::optional<std::string> OptionalString(const json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string CallerArn(const CallContext& context) {
+  return "arn:aws:iam::" + context.account_id + ":root";
+}
+
+domain::StartRequest DecodeStartRequest(const json& input, const CallContext& context) {
+  domain::StartRequest request;
+  request.trigger = {"StartPipelineExecution", CallerArn(context)};
+  if (const auto it = input.find("variables"); it != input.end() && it->is_array()) {
+    for (const json& variable : *it) {
+      if (variable.is_null()) continue;
+      request.variables.push_back({variable.at("name"), variable.at("value")});
+    }
+  }
+  if (const auto it = input.find("sourceRevisions"); it != input.end() && it->is_array()) {
+    for (const json& source : *it) {
+      if (source.is_null()) continue;
+      request.source_revisions.push_back(
+          {source.at("actionName"), source.at("revisionType"), source.at("revisionValue")});
+    }
+  }
+  request.client_request_token = OptionalString(input, "clientRequestToken");
+  return request;
+}
+
+std::string EncodeExecution(const domain::PipelineExecution& execution) {
+  return json{{"pipelineExecution", ExecutionJson(execution)}}.dump();
+}
+
+std::string EncodeExecutionPage(const domain::ExecutionPage& page) {
+  json body = {{"pipelineExecutionSummaries", json::array()}};
+  for (const auto& execution : page.executions) {
+    body["pipelineExecutionSummaries"].push_back(SummaryJson(execution));
+  }
+  if (page.next_token) body["nextToken"] = *page.next_token;
+  return body.dump();
+}
+
+std::string EncodePipelineState(const domain::PipelineState& state) {
+  json body = {{"pipelineName", state.pipeline.summary.name},
+               {"pipelineVersion", state.pipeline.summary.version},
+               {"stageStates", json::array()},
+               {"created", ToEpochSeconds(state.pipeline.summary.created)},
+               {"updated", ToEpochSeconds(state.pipeline.summary.updated)}};
+  for (const auto& stage : state.stages) {
+    json item = {{"stageName", stage.stage_name},
+                 {"inboundExecutions", json::array()},
+                 {"inboundTransitionState", {{"enabled", true}}},
+                 {"actionStates", json::array()}};
+    for (const auto& [id, status] : stage.inbound) {
+      item["inboundExecutions"].push_back(
+          {{"pipelineExecutionId", id}, {"status", std::string(domain::ToString(status))}});
+    }
+    if (!item["inboundExecutions"].empty()) item["inboundExecution"] = item["inboundExecutions"][0];
+    if (stage.latest_execution) {
+      item["latestExecution"] = {
+          {"pipelineExecutionId", stage.latest_execution->first},
+          {"status", std::string(domain::ToString(stage.latest_execution->second))}};
+    }
+    for (const auto& action : stage.latest_actions) {
+      json action_state = {{"actionName", action.action_name},
+                           {"latestExecution", LatestActionJson(action)}};
+      if (action.category == "Source" && !action.external_execution_id.empty()) {
+        action_state["currentRevision"] = {{"revisionId", action.external_execution_id}};
+      }
+      item["actionStates"].push_back(std::move(action_state));
+    }
+    body["stageStates"].push_back(std::move(item));
+  }
+  return body.dump();
+}
+
+std::string EncodeActionExecutionPage(const domain::ActionExecutionPage& page) {
+  json body = {{"actionExecutionDetails", json::array()}};
+  for (const auto& item : page.items) {
+    const domain::ActionRun& action = *item.action;
+    json input = {{"actionTypeId",
+                   {{"category", action.category},
+                    {"owner", action.owner},
+                    {"provider", action.provider},
+                    {"version", action.version}}},
+                  {"configuration", StringMap(action.configuration)},
+                  {"resolvedConfiguration", StringMap(action.resolved_configuration)},
+                  {"region", action.region},
+                  {"inputArtifacts", ArtifactsJson(action.input_artifacts)}};
+    SetIfNotEmpty(input, "roleArn", action.role_arn);
+    SetIfNotEmpty(input, "namespace", action.ns);
+    json result = json::object();
+    SetIfNotEmpty(result, "externalExecutionId", action.external_execution_id);
+    SetIfNotEmpty(result, "externalExecutionSummary", action.summary);
+    if (!action.error_code.empty()) result["errorDetails"] = ErrorDetailsJson(action);
+    json detail = {{"pipelineExecutionId", item.execution->id},
+                   {"actionExecutionId", action.action_execution_id},
+                   {"pipelineVersion", item.execution->pipeline_version},
+                   {"stageName", action.stage_name},
+                   {"actionName", action.action_name},
+                   {"startTime", ToEpochSeconds(action.start_time)},
+                   {"lastUpdateTime", ToEpochSeconds(action.last_update_time)},
+                   {"status", std::string(domain::ToString(action.status))},
+                   {"input", std::move(input)},
+                   {"output",
+                    {{"outputArtifacts", ArtifactsJson(action.output_artifacts)},
+                     {"executionResult", std::move(result)},
+                     {"outputVariables", StringMap(action.output_variables)}}}};
+    body["actionExecutionDetails"].push_back(std::move(detail));
+  }
+  if (page.next_token) body["nextToken"] = *page.next_token;
+  return body.dump();
+}
+
+void RegisterExecutionOps(OperationTable& table, domain::ExecutionService& executions) {
+  table.Register("StartPipelineExecution", [&executions](const CallContext& context,
+                                                         const json& input) -> Result<std::string> {
+    auto id = executions.Start(ScopeOf(context), input.at("name").get<std::string>(),
+                               DecodeStartRequest(input, context));
+    if (!id) return id.error();
+    return json{{"pipelineExecutionId", *id}}.dump();
+  });
+
+  table.Register("GetPipelineExecution", [&executions](const CallContext& context,
+                                                       const json& input) -> Result<std::string> {
+    auto execution = executions.Get(ScopeOf(context), input.at("pipelineName").get<std::string>(),
+                                    input.at("pipelineExecutionId").get<std::string>());
+    if (!execution) return execution.error();
+    return EncodeExecution(*execution);
+  });
+
+  table.Register("ListPipelineExecutions", [&executions](const CallContext& context,
+                                                         const json& input) -> Result<std::string> {
+    std::optional<std::string> stage;
+    if (const auto filter = input.find("filter"); filter != input.end() && filter->is_object()) {
+      if (const auto succeeded = filter->find("succeededInStage");
+          succeeded != filter->end() && succeeded->is_object()) {
+        stage = OptionalString(*succeeded, "stageName");
+      }
+    }
+    auto page = executions.List(ScopeOf(context), input.at("pipelineName").get<std::string>(),
+                                stage, OptionalString(input, "nextToken"),
+                                MaxResults(input).value_or(kExecutionPageSize));
+    if (!page) return page.error();
+    return EncodeExecutionPage(*page);
+  });
+
+  table.Register("GetPipelineState", [&executions](const CallContext& context,
+                                                   const json& input) -> Result<std::string> {
+    auto state = executions.State(ScopeOf(context), input.at("name").get<std::string>());
+    if (!state) return state.error();
+    return EncodePipelineState(*state);
+  });
+
+  table.Register("ListActionExecutions", [&executions](const CallContext& context,
+                                                       const json& input) -> Result<std::string> {
+    std::optional<std::string> execution_id;
+    if (const auto filter = input.find("filter"); filter != input.end() && filter->is_object()) {
+      execution_id = OptionalString(*filter, "pipelineExecutionId");
+    }
+    auto page = executions.ListActions(ScopeOf(context),
+                                       input.at("pipelineName").get<std::string>(), execution_id,
+                                       OptionalString(input, "nextToken"),
+                                       MaxResults(input).value_or(kExecutionPageSize));
+    if (!page) return page.error();
+    return EncodeActionExecutionPage(*page);
+  });
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,607 @@
+#include "sluice/domain/execution_engine.h"
+
+#include <algorithm>
+#include <set>
+
+#include "sluice/common/ids.h"
+#include "sluice/common/logging.h"
+#include "sluice/domain/errors.h"
+#include "sluice/domain/source_revisions.h"
+#include "sluice/domain/variable_resolver.h"
+
+namespace sluice::domain {
+
+// One execution and what only a running execution needs.
+struct ExecutionEngine::Run {
+  PipelineExecution execution;
+  std::shared_ptr<const PipelineView> view;  // released when the execution ends
+  VariableScope variables;                   // namespaces visible to the next actions
+  std::map<std::string, SourceOutcome> sources;             // by source action name
+  std::map<std::string, ArtifactLocation> artifacts;        // produced so far, by name
+  bool cancel_when_idle = false;  // cancel once the actions in progress finish
+
+  bool active() const { return !IsFinished(execution.status); }
+  const StageView& Stage(std::size_t index) const { return view->stages[index]; }
+};
+
+struct ExecutionEngine::PipelineRuntime {
+  Scope scope;
+  std::vector<std::unique_ptr<Run>> runs;  // in start order, oldest first
+  // SUPERSEDED and QUEUED: the execution holding each stage, by stage name.
+  std::map<std::string, std::string, std::less<>> holders;
+  std::map<std::string, std::string, std::less<>> tokens;  // clientRequestToken -> id
+  std::uint64_t next_sequence = 1;
+
+  Run* Find(std::string_view id) {
+    for (auto& run : runs) {
+      if (run->execution.id == id) return run.get();
+    }
+    return nullptr;
+  }
+};
+
+namespace {
+
+std::string RuntimeKey(const Scope& scope, std::string_view pipeline) {
+  return scope.account_id + "/" + scope.region + "/" + std::string(pipeline);
+}
+
+bool WaitsForApproval(const ActionView& action) {
+  return action.category == "Approval";
+}
+
+}  // namespace
+
+std::string_view ToString(ExecutionStatus status) {
+  switch (status) {
+    case ExecutionStatus::kInProgress: return "InProgress";
+    case ExecutionStatus::kStopping: return "Stopping";
+    case ExecutionStatus::kStopped: return "Stopped";
+    case ExecutionStatus::kSucceeded: return "Succeeded";
+    case ExecutionStatus::kSuperseded: return "Superseded";
+    case ExecutionStatus::kFailed: return "Failed";
+    case ExecutionStatus::kCancelled: return "Cancelled";
+  }
+  return "InProgress";
+}
+
+std::string_view ToString(StageStatus status) {
+  switch (status) {
+    case StageStatus::kInProgress: return "InProgress";
+    case StageStatus::kStopping: return "Stopping";
+    case StageStatus::kStopped: return "Stopped";
+    case StageStatus::kSucceeded: return "Succeeded";
+    case StageStatus::kFailed: return "Failed";
+    case StageStatus::kCancelled: return "Cancelled";
+    case StageStatus::kSkipped: return "Skipped";
+  }
+  return "InProgress";
+}
+
+std::string_view ToString(ActionStatus status) {
+  switch (status) {
+    case ActionStatus::kInProgress: return "InProgress";
+    case ActionStatus::kAbandoned: return "Abandoned";
+    case ActionStatus::kSucceeded: return "Succeeded";
+    case ActionStatus::kFailed: return "Failed";
+  }
+  return "InProgress";
+}
+
+bool IsFinished(ExecutionStatus status) {
+  return status != ExecutionStatus::kInProgress && status != ExecutionStatus::kStopping;
+}
+
+ExecutionEngine::ExecutionEngine(const Clock& clock, EngineOptions options)
+    : clock_(clock), options_(options) {}
+
+ExecutionEngine::~ExecutionEngine() = default;
+
+ExecutionEngine::PipelineRuntime& ExecutionEngine::RuntimeFor(const Scope& scope,
+                                                               std::string_view pipeline) {
+  auto& slot = pipelines_[RuntimeKey(scope, pipeline)];
+  if (!slot) {
+    slot = std::make_unique<PipelineRuntime>();
+    slot->scope = scope;
+  }
+  return *slot;
+}
+
+const ExecutionEngine::PipelineRuntime* ExecutionEngine::FindRuntime(
+    const Scope& scope, std::string_view pipeline) const {
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  return it == pipelines_.end() ? nullptr : it->second.get();
+}
+
+Status ExecutionEngine::CheckRequest(const PipelineView& pipeline,
+                                     const StartRequest& request) const {
+  if (!request.variables.empty() && pipeline.type == PipelineType::kV1) {
+    return ServiceError::Validation("Pipeline variables can only be used with V2 pipelines");
+  }
+  std::set<std::string> given;
+  for (const ResolvedVariable& variable : request.variables) {
+    const bool declared = std::any_of(pipeline.variables.begin(), pipeline.variables.end(),
+                                      [&](const VariableView& v) { return v.name == variable.name; });
+    if (!declared) {
+      return ServiceError::Validation("Variable '" + variable.name +
+                                      "' is not declared in pipeline '" + pipeline.name + "'");
+    }
+    if (!given.insert(variable.name).second) {
+      return ServiceError::Validation("Variable '" + variable.name + "' is given more than once");
+    }
+  }
+  for (const VariableView& declared : pipeline.variables) {
+    if (!declared.default_value && !given.contains(declared.name)) {
+      return ServiceError::Validation("Variable '" + declared.name +
+                                      "' has no default value and needs one at start");
+    }
+  }
+  std::set<std::string> overridden;
+  for (const SourceRevisionOverride& source : request.source_revisions) {
+    const ActionView* action = pipeline.FindSourceAction(source.action_name);
+    if (action == nullptr) {
+      return ServiceError::Validation("Action '" + source.action_name +
+                                      "' is not a source action of pipeline '" + pipeline.name +
+                                      "'");
+    }
+    if (!overridden.insert(source.action_name).second) {
+      return ServiceError::Validation("Only one source revision can be given for action '" +
+                                      source.action_name + "'");
+    }
+    if (auto status = CheckRevisionType(*action, source.revision_type); !status) return status;
+  }
+  return Ok{};
+}
+
+Status ExecutionEngine::CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const {
+  std::size_t active = 0;
+  std::size_t waiting_to_start = 0;
+  for (const auto& run : runtime.runs) {
+    if (!run->active()) continue;
+    ++active;
+    if (run->execution.stage_runs.empty()) ++waiting_to_start;
+  }
+  if (mode == ExecutionMode::kParallel && active >= options_.max_parallel_executions) {
+    return ServiceError(ErrorCode::kConcurrentPipelineExecutionsLimitExceeded,
+                        "The pipeline has reached the limit of " +
+                            std::to_string(options_.max_parallel_executions) +
+                            " executions in progress in PARALLEL mode");
+  }
+  if (mode == ExecutionMode::kQueued && waiting_to_start >= options_.max_queued_executions) {
+    return ServiceError(ErrorCode::kConcurrentPipelineExecutionsLimitExceeded,
+                        "The pipeline has reached the limit of " +
+                            std::to_string(options_.max_queued_executions) +
+                            " queued executions in QUEUED mode");
+  }
+  return Ok{};
+}
+
+Result<std::string> ExecutionEngine::Start(const Scope& scope,
+                                           std::shared_ptr<const PipelineView> pipeline,
+                                           StartRequest request) {
+  if (auto status = CheckRequest(*pipeline, request); !status) return status.error();
+  std::lock_guard lock(mutex_);
+  PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
+  if (request.client_request_token) {
+    const auto it = runtime.tokens.find(*request.client_request_token);
+    if (it != runtime.tokens.end()) return it->second;  // idempotent retry
+  }
+  if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
+
+  const auto now = clock_.Now();
+  auto run = std::make_unique<Run>();
+  PipelineExecution& execution = run->execution;
+  execution.pipeline_name = pipeline->name;
+  execution.pipeline_version = pipeline->version;
+  execution.id = RandomUuid();
+  execution.start_time = execution.last_update_time = now;
+  execution.trigger = std::move(request.trigger);
+  execution.mode = pipeline->mode;
+  execution.sequence = runtime.next_sequence++;
+
+  // Pipeline variables: given values, else defaults, in declaration order.
+  auto& pipeline_variables = run->variables["variables"];
+  for (const VariableView& declared : pipeline->variables) {
+    std::string value = declared.default_value.value_or("");
+    for (const auto& given : request.variables) {
+      if (given.name == declared.name) value = given.value;
+    }
+    execution.variables.push_back({declared.name, value});
+    pipeline_variables[declared.name] = value;
+  }
+  run->variables["codepipeline"]["PipelineExecutionId"] = execution.id;
+
+  // Source revisions are fixed when the execution starts.
+  for (const ActionView& action : pipeline->stages.front().actions) {
+    std::optional<std::string> type;
+    std::optional<std::string> value;
+    for (const auto& source : request.source_revisions) {
+      if (source.action_name == action.name) {
+        type = source.revision_type;
+        value = source.revision_value;
+      }
+    }
+    SourceOutcome outcome =
+        MakeSourceOutcome(action, scope.region, scope.account_id, type, value, now);
+    execution.artifact_revisions.push_back(outcome.revision);
+    execution.source_revisions.push_back({action.name, outcome.revision.revision_id,
+                                          outcome.revision.revision_summary,
+                                          outcome.revision.revision_url});
+    run->sources.emplace(action.name, std::move(outcome));
+  }
+  run->view = std::move(pipeline);
+  execution.waiting_for_stage = 0;
+
+  const std::string id = execution.id;
+  if (request.client_request_token) runtime.tokens[*request.client_request_token] = id;
+  Run& added = *runtime.runs.emplace_back(std::move(run));
+  Logger(kEngineLogger)->debug("execution {} of {} started", id, added.execution.pipeline_name);
+  TryEnterStage(runtime, added);
+  ScheduleChanged();
+  return id;
+}
+
+void ExecutionEngine::TryEnterStage(PipelineRuntime& runtime, Run& run) {
+  const std::size_t index = *run.execution.waiting_for_stage;
+  if (run.execution.mode == ExecutionMode::kParallel) return EnterStage(runtime, run, index);
+  const std::string& stage = run.Stage(index).name;
+  if (!runtime.holders.contains(stage)) return EnterStage(runtime, run, index);
+  if (run.execution.mode != ExecutionMode::kSuperseded) return;  // QUEUED: wait in line
+  // SUPERSEDED: a newer execution waiting to enter a stage replaces an older
+  // one waiting there.
+  for (auto& other : runtime.runs) {
+    if (other.get() == &run || !other->active() || !other->execution.waiting_for_stage) continue;
+    if (other->Stage(*other->execution.waiting_for_stage).name == stage &&
+        other->execution.sequence < run.execution.sequence) {
+      Finish(runtime, *other, ExecutionStatus::kSuperseded,
+             "Superseded by execution " + run.execution.id);
+    }
+  }
+}
+
+void ExecutionEngine::EnterStage(PipelineRuntime& runtime, Run& run, std::size_t index) {
+  const StageView& stage = run.Stage(index);
+  run.execution.waiting_for_stage.reset();
+  if (run.execution.mode != ExecutionMode::kParallel) runtime.holders[stage.name] = run.execution.id;
+  StageRun& stage_run = run.execution.stage_runs.emplace_back();
+  stage_run.stage_name = stage.name;
+  stage_run.current_run_order = stage.run_orders.front();
+  Logger(kEngineLogger)->debug("execution {} entered stage {}", run.execution.id, stage.name);
+  StartGroup(run);
+  FinishGroupIfDone(runtime, run);
+}
+
+void ExecutionEngine::StartGroup(Run& run) {
+  const auto now = clock_.Now();
+  const std::size_t index = run.execution.stage_runs.size() - 1;
+  StageRun& stage_run = run.execution.stage_runs.back();
+  const StageView& stage = run.Stage(index);
+  for (const ActionView& action : stage.actions) {
+    if (action.run_order != stage_run.current_run_order) continue;
+    ActionRun& action_run = stage_run.actions.emplace_back();
+    action_run.stage_name = stage.name;
+    action_run.action_name = action.name;
+    action_run.action_execution_id = RandomUuid();
+    action_run.run_order = action.run_order;
+    action_run.start_time = action_run.last_update_time = now;
+    action_run.category = action.category;
+    action_run.owner = action.owner;
+    action_run.provider = action.provider;
+    action_run.version = action.version;
+    action_run.region = action.region;
+    action_run.role_arn = action.role_arn;
+    action_run.ns = action.ns;
+    action_run.configuration = action.configuration;
+    for (const std::string& input : action.input_artifacts) {
+      const auto it = run.artifacts.find(input);
+      action_run.input_artifacts.push_back(it != run.artifacts.end()
+                                               ? it->second
+                                               : ArtifactLocation{input, {}, {}});
+    }
+    bool resolved = true;
+    for (const auto& [key, value] : action.configuration) {
+      auto resolved_value = ResolveVariables(value, run.variables);
+      if (!resolved_value) {
+        // CodePipeline resolves every reference before the action starts,
+        // and fails the action when one cannot be resolved.
+        action_run.status = ActionStatus::kFailed;
+        action_run.error_code = "JobFailed";
+        action_run.error_message =
+            "An action in this pipeline failed because one or more variables could not be "
+            "resolved: Action name=" + action.name +
+            ". This can result when a variable is referenced that does not exist. Validate the "
+            "configuration for this action.";
+        action_run.summary = resolved_value.error().message();
+        resolved = false;
+        break;
+      }
+      action_run.resolved_configuration[key] = std::move(*resolved_value);
+    }
+    if (!resolved) continue;
+    if (!WaitsForApproval(action)) action_run.due = now + options_.action_duration;
+  }
+}
+
+void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
+  if (!run.active() || run.execution.stage_runs.empty() || run.execution.waiting_for_stage) {
+    return;
+  }
+  StageRun& stage_run = run.execution.stage_runs.back();
+  if (stage_run.status != StageStatus::kInProgress) return;
+  bool failed = false;
+  for (const ActionRun& action : stage_run.actions) {
+    if (action.run_order != stage_run.current_run_order) continue;
+    if (action.status == ActionStatus::kInProgress) return;
+    failed = failed || action.status == ActionStatus::kFailed;
+  }
+  const std::size_t index = run.execution.stage_runs.size() - 1;
+  const StageView& stage = run.Stage(index);
+  if (failed) {
+    stage_run.status = StageStatus::kFailed;
+    std::string summary;
+    for (const ActionRun& action : stage_run.actions) {
+      if (action.status == ActionStatus::kFailed && summary.empty()) summary = action.error_message;
+    }
+    return Finish(runtime, run, ExecutionStatus::kFailed, std::move(summary));
+  }
+  if (run.cancel_when_idle) {
+    // The pipeline was updated: the actions in progress have finished, and
+    // the execution goes no further.
+    stage_run.status = StageStatus::kCancelled;
+    return Finish(runtime, run, ExecutionStatus::kCancelled,
+                  "The pipeline's definition was updated before the execution could complete");
+  }
+  const auto next = std::upper_bound(stage.run_orders.begin(), stage.run_orders.end(),
+                                     stage_run.current_run_order);
+  if (next != stage.run_orders.end()) {
+    stage_run.current_run_order = *next;
+    StartGroup(run);
+    return FinishGroupIfDone(runtime, run);
+  }
+  stage_run.status = StageStatus::kSucceeded;
+  LeaveStage(runtime, run);
+}
+
+void ExecutionEngine::LeaveStage(PipelineRuntime& runtime, Run& run) {
+  const std::size_t index = run.execution.stage_runs.size() - 1;
+  const std::string stage = run.Stage(index).name;
+  run.execution.last_update_time = clock_.Now();
+  if (index + 1 < run.view->stages.size()) {
+    run.execution.waiting_for_stage = index + 1;
+    // Release after queueing for the next stage, so that this execution
+    // counts as waiting there before anyone it lets in can overtake it.
+    const auto holder = runtime.holders.find(stage);
+    if (holder != runtime.holders.end() && holder->second == run.execution.id) {
+      runtime.holders.erase(holder);
+    }
+    TryEnterStage(runtime, run);
+    AdmitWaiters(runtime, stage);
+    return;
+  }
+  Finish(runtime, run, ExecutionStatus::kSucceeded, "");
+}
+
+void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status,
+                             std::string summary) {
+  PipelineExecution& execution = run.execution;
+  execution.status = status;
+  execution.status_summary = std::move(summary);
+  execution.last_update_time = clock_.Now();
+  execution.waiting_for_stage.reset();
+  Logger(kEngineLogger)->debug("execution {} of {} ended {}", execution.id,
+                               execution.pipeline_name, ToString(status));
+  std::vector<std::string> released;
+  for (auto it = runtime.holders.begin(); it != runtime.holders.end();) {
+    if (it->second == execution.id) {
+      released.push_back(it->first);
+      it = runtime.holders.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // What only a running execution needs goes now; the record stays.
+  run.view.reset();
+  run.variables.clear();
+  run.sources.clear();
+  run.artifacts.clear();
+  for (const std::string& stage : released) AdmitWaiters(runtime, stage);
+}
+
+void ExecutionEngine::AdmitWaiters(PipelineRuntime& runtime, const std::string& stage) {
+  if (runtime.holders.contains(stage)) return;
+  Run* first = nullptr;
+  for (auto& run : runtime.runs) {
+    if (!run->active() || !run->execution.waiting_for_stage ||
+        run->execution.mode == ExecutionMode::kParallel) {
+      continue;
+    }
+    if (run->Stage(*run->execution.waiting_for_stage).name != stage) continue;
+    if (first == nullptr || run->execution.sequence < first->execution.sequence) first = run.get();
+  }
+  if (first != nullptr) EnterStage(runtime, *first, *first->execution.waiting_for_stage);
+}
+
+void ExecutionEngine::Retire(PipelineRuntime& runtime) {
+  std::size_t finished = 0;
+  for (const auto& run : runtime.runs) {
+    if (!run->active()) ++finished;
+  }
+  for (auto it = runtime.runs.begin();
+       finished > options_.retained_executions && it != runtime.runs.end();) {
+    if ((*it)->active()) {
+      ++it;
+      continue;
+    }
+    const std::string id = (*it)->execution.id;
+    std::erase_if(runtime.tokens, [&](const auto& entry) { return entry.second == id; });
+    it = runtime.runs.erase(it);
+    --finished;
+  }
+}
+
+void ExecutionEngine::Advance() {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_.Now();
+  for (auto& [key, runtime] : pipelines_) {
+    // Index loop: finishing one execution can admit another into a stage.
+    for (std::size_t i = 0; i < runtime->runs.size(); ++i) {
+      Run& run = *runtime->runs[i];
+      if (!run.active() || run.execution.stage_runs.empty()) continue;
+      StageRun& stage_run = run.execution.stage_runs.back();
+      bool completed_any = false;
+      for (ActionRun& action : stage_run.actions) {
+        if (action.status != ActionStatus::kInProgress || !action.due || *action.due > now) continue;
+        action.status = ActionStatus::kSucceeded;
+        action.last_update_time = now;
+        action.due.reset();
+        action.external_execution_id = action.action_execution_id;
+        const StageView& stage = run.Stage(run.execution.stage_runs.size() - 1);
+        const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
+                                       [&](const ActionView& a) { return a.name == action.action_name; });
+        if (const auto source = run.sources.find(action.action_name); source != run.sources.end()) {
+          action.output_variables = source->second.output_variables;
+          action.summary = source->second.action_summary;
+          action.external_execution_id = source->second.revision.revision_id;
+        }
+        for (const std::string& output : view->output_artifacts) {
+          // AWS's key form: pipeline name / artifact name (both cut short) / random.
+          ArtifactLocation location{output, run.view->artifact_bucket,
+                                    run.execution.pipeline_name.substr(0, 20) + "/" +
+                                        output.substr(0, 10) + "/" + RandomHex(7)};
+          action.output_artifacts.push_back(location);
+          run.artifacts[output] = location;
+        }
+        if (!view->ns.empty()) run.variables[view->ns] = action.output_variables;
+        completed_any = true;
+      }
+      if (completed_any) FinishGroupIfDone(*runtime, run);
+    }
+    Retire(*runtime);
+  }
+}
+
+std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
+  std::lock_guard lock(mutex_);
+  std::optional<Clock::TimePoint> next;
+  for (const auto& [key, runtime] : pipelines_) {
+    for (const auto& run : runtime->runs) {
+      if (!run->active() || run->execution.stage_runs.empty()) continue;
+      for (const ActionRun& action : run->execution.stage_runs.back().actions) {
+        if (action.status == ActionStatus::kInProgress && action.due && (!next || *action.due < *next)) {
+          next = action.due;
+        }
+      }
+    }
+  }
+  return next;
+}
+
+void ExecutionEngine::ScheduleChanged() {
+  schedule_changed_ = true;
+  wakeup_.notify_all();
+}
+
+void ExecutionEngine::RunUntilStopped(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    Advance();
+    const auto next = NextDue();
+    std::unique_lock lock(mutex_);
+    if (schedule_changed_) {
+      schedule_changed_ = false;
+      continue;
+    }
+    const auto wait = next ? std::max(*next - clock_.Now(), Clock::Duration(0))
+                           : Clock::Duration(std::chrono::seconds(3600));
+    wakeup_.wait_for(lock, stop, wait, [this] { return schedule_changed_; });
+    schedule_changed_ = false;
+  }
+}
+
+std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
+                                                       std::string_view pipeline,
+                                                       std::string_view execution_id) const {
+  std::lock_guard lock(mutex_);
+  const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
+  if (runtime == nullptr) return std::nullopt;
+  for (const auto& run : runtime->runs) {
+    if (run->execution.id == execution_id) return run->execution;
+  }
+  return std::nullopt;
+}
+
+std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
+                                                     std::string_view pipeline) const {
+  std::lock_guard lock(mutex_);
+  std::vector<PipelineExecution> executions;
+  const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
+  if (runtime == nullptr) return executions;
+  executions.reserve(runtime->runs.size());
+  for (auto it = runtime->runs.rbegin(); it != runtime->runs.rend(); ++it) {
+    executions.push_back((*it)->execution);
+  }
+  return executions;
+}
+
+std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
+                                                        const PipelineView& pipeline) const {
+  std::lock_guard lock(mutex_);
+  std::vector<StageSnapshot> states;
+  const PipelineRuntime* runtime = FindRuntime(scope, pipeline.name);
+  for (const StageView& stage : pipeline.stages) {
+    StageSnapshot& state = states.emplace_back();
+    state.stage_name = stage.name;
+    if (runtime == nullptr) continue;
+    std::map<std::string, const ActionRun*> latest;  // by action name
+    for (const auto& run : runtime->runs) {  // oldest first: later runs overwrite
+      const PipelineExecution& execution = run->execution;
+      if (run->active() && execution.waiting_for_stage && run->view &&
+          run->Stage(*execution.waiting_for_stage).name == stage.name) {
+        state.inbound.emplace_back(execution.id, execution.status);
+      }
+      for (const StageRun& stage_run : execution.stage_runs) {
+        if (stage_run.stage_name != stage.name) continue;
+        StageStatus status = stage_run.status;
+        if (status == StageStatus::kInProgress && IsFinished(execution.status)) {
+          status = execution.status == ExecutionStatus::kStopped ? StageStatus::kStopped
+                                                                 : StageStatus::kCancelled;
+        }
+        state.latest_execution = std::make_pair(execution.id, status);
+        for (const ActionRun& action : stage_run.actions) latest[action.action_name] = &action;
+      }
+    }
+    for (const ActionView& action : stage.actions) {
+      if (const auto it = latest.find(action.name); it != latest.end()) {
+        state.latest_actions.push_back(*it->second);
+      }
+    }
+  }
+  return states;
+}
+
+void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipeline) {
+  std::lock_guard lock(mutex_);
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  if (it == pipelines_.end()) return;
+  PipelineRuntime& runtime = *it->second;
+  // AWS: in SUPERSEDED and QUEUED mode, waiting executions are cancelled and
+  // active ones are cancelled once their in-progress actions complete;
+  // PARALLEL executions run on, on the version they started with.
+  for (auto& run : runtime.runs) {
+    if (!run->active() || run->execution.mode == ExecutionMode::kParallel) continue;
+    if (run->execution.waiting_for_stage) {
+      Finish(runtime, *run, ExecutionStatus::kCancelled,
+             "The pipeline's definition was updated before the execution could complete");
+    } else {
+      run->cancel_when_idle = true;
+      FinishGroupIfDone(runtime, *run);
+    }
+  }
+  Retire(runtime);
+}
+
+void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
+  std::lock_guard lock(mutex_);
+  pipelines_.erase(RuntimeKey(scope, pipeline));
+}
+
+}  // namespace sluice::domain
