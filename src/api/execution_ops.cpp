@@ -172,11 +172,13 @@ std::string EncodePipelineState(const domain::PipelineState& state) {
           {"pipelineExecutionId", stage.latest_execution->first},
           {"status", std::string(domain::ToString(stage.latest_execution->second))}};
     }
-    for (const auto& action : stage.latest_actions) {
-      json action_state = {{"actionName", action.action_name},
-                           {"latestExecution", LatestActionJson(action)}};
-      if (action.category == "Source" && !action.external_execution_id.empty()) {
-        action_state["currentRevision"] = {{"revisionId", action.external_execution_id}};
+    for (const auto& [name, latest] : stage.actions) {
+      json action_state = {{"actionName", name}};
+      if (latest) {
+        action_state["latestExecution"] = LatestActionJson(*latest);
+        if (latest->category == "Source" && !latest->external_execution_id.empty()) {
+          action_state["currentRevision"] = {{"revisionId", latest->external_execution_id}};
+        }
       }
       item["actionStates"].push_back(std::move(action_state));
     }

@@ -550,7 +550,10 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
   for (const StageView& stage : pipeline.stages) {
     StageSnapshot& state = states.emplace_back();
     state.stage_name = stage.name;
-    if (runtime == nullptr) continue;
+    if (runtime == nullptr) {
+      for (const ActionView& action : stage.actions) state.actions.emplace_back(action.name, std::nullopt);
+      continue;
+    }
     std::map<std::string, const ActionRun*> latest;  // by action name
     for (const auto& run : runtime->runs) {  // oldest first: later runs overwrite
       const PipelineExecution& execution = run->execution;
@@ -570,9 +573,10 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
       }
     }
     for (const ActionView& action : stage.actions) {
-      if (const auto it = latest.find(action.name); it != latest.end()) {
-        state.latest_actions.push_back(*it->second);
-      }
+      const auto it = latest.find(action.name);
+      state.actions.emplace_back(action.name, it == latest.end()
+                                                  ? std::nullopt
+                                                  : std::optional<ActionRun>(*it->second));
     }
   }
   return states;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 
 #include "page_token.h"
 #include "sluice/domain/errors.h"
@@ -18,22 +19,42 @@ ServiceError InvalidToken() {
   return {ErrorCode::kInvalidNextToken, "Invalid nextToken"};
 }
 
-// Page positions: "<execution sequence>" or "<sequence>/<action index>".
-std::optional<std::pair<std::uint64_t, std::size_t>> DecodePosition(const std::string& token) {
+// A page token's numbers: "<a>/<b>/..." with exactly `count` parts.
+std::optional<std::vector<std::int64_t>> DecodeNumbers(const std::string& token, std::size_t count) {
   const auto text = DecodePageToken(token);
   if (!text) return std::nullopt;
-  std::uint64_t sequence = 0;
-  std::size_t index = 0;
-  const char* begin = text->data();
-  const char* end = begin + text->size();
-  auto [ptr, ec] = std::from_chars(begin, end, sequence);
-  if (ec != std::errc()) return std::nullopt;
-  if (ptr != end) {
-    if (*ptr != '/') return std::nullopt;
-    auto [ptr2, ec2] = std::from_chars(ptr + 1, end, index);
-    if (ec2 != std::errc() || ptr2 != end) return std::nullopt;
+  std::vector<std::int64_t> numbers;
+  const char* ptr = text->data();
+  const char* end = ptr + text->size();
+  while (numbers.size() < count) {
+    std::int64_t value = 0;
+    const auto [next, ec] = std::from_chars(ptr, end, value);
+    if (ec != std::errc() || value < 0) return std::nullopt;
+    numbers.push_back(value);
+    ptr = next;
+    if (numbers.size() < count) {
+      if (ptr == end || *ptr != '/') return std::nullopt;
+      ++ptr;
+    }
   }
-  return std::make_pair(sequence, index);
+  if (ptr != end) return std::nullopt;
+  return numbers;
+}
+
+// Execution pages resume before "<sequence>".
+std::optional<std::uint64_t> DecodeExecutionPosition(const std::string& token) {
+  const auto numbers = DecodeNumbers(token, 1);
+  if (!numbers) return std::nullopt;
+  return static_cast<std::uint64_t>((*numbers)[0]);
+}
+
+// Action pages resume after "<start ms>/<sequence>/<index>".
+std::optional<std::tuple<std::int64_t, std::uint64_t, std::size_t>> DecodeActionPosition(
+    const std::string& token) {
+  const auto numbers = DecodeNumbers(token, 3);
+  if (!numbers) return std::nullopt;
+  return std::make_tuple((*numbers)[0], static_cast<std::uint64_t>((*numbers)[1]),
+                         static_cast<std::size_t>((*numbers)[2]));
 }
 
 }  // namespace
@@ -87,9 +108,8 @@ Result<ExecutionPage> ExecutionService::List(const Scope& scope, std::string_vie
   if (auto found = repository_.Find(scope, pipeline, std::nullopt); !found) return found.error();
   std::optional<std::uint64_t> before;
   if (next_token) {
-    const auto position = DecodePosition(*next_token);
-    if (!position) return InvalidToken();
-    before = position->first;
+    before = DecodeExecutionPosition(*next_token);
+    if (!before) return InvalidToken();
   }
   ExecutionPage page;
   for (auto& execution : engine_.List(scope, pipeline)) {  // newest first
@@ -124,9 +144,9 @@ Result<ActionExecutionPage> ExecutionService::ListActions(
     const Scope& scope, std::string_view pipeline, const std::optional<std::string>& execution_id,
     const std::optional<std::string>& next_token, std::size_t max_results) const {
   if (auto found = repository_.Find(scope, pipeline, std::nullopt); !found) return found.error();
-  std::optional<std::pair<std::uint64_t, std::size_t>> after;
+  std::optional<std::tuple<std::int64_t, std::uint64_t, std::size_t>> after;
   if (next_token) {
-    after = DecodePosition(*next_token);
+    after = DecodeActionPosition(*next_token);
     if (!after) return InvalidToken();
   }
   ActionExecutionPage page;
@@ -141,26 +161,32 @@ Result<ActionExecutionPage> ExecutionService::ListActions(
   } else {
     page.executions = engine_.List(scope, pipeline);
   }
-  // Newest first: executions newest first, and within one, the actions in
-  // reverse start order. An action's position is (sequence, index in run).
+  // Newest first by start time, across executions (QUEUED and PARALLEL runs
+  // overlap). Ties go to the newer execution, then the later action. An
+  // item's position (start ms, sequence, index) is what page tokens carry.
   for (const PipelineExecution& execution : page.executions) {
-    std::vector<const ActionRun*> actions;
+    std::size_t index = 0;
     for (const StageRun& stage : execution.stage_runs) {
-      for (const ActionRun& action : stage.actions) actions.push_back(&action);
+      for (const ActionRun& action : stage.actions) page.items.push_back({&execution, &action, index++});
     }
-    for (std::size_t i = actions.size(); i-- > 0;) {
-      if (after && (execution.sequence > after->first ||
-                    (execution.sequence == after->first && i >= after->second))) {
-        continue;
-      }
-      if (page.items.size() == max_results) {
-        const auto& last = page.items.back();
-        page.next_token = EncodePageToken(std::to_string(last.execution->sequence) + "/" +
-                                          std::to_string(last.index));
-        return page;
-      }
-      page.items.push_back({&execution, actions[i], i});
-    }
+  }
+  auto position = [](const ActionExecutionPage::Item& item) {
+    return std::make_tuple(item.action->start_time.time_since_epoch().count(),
+                           item.execution->sequence, item.index);
+  };
+  std::sort(page.items.begin(), page.items.end(),
+            [&](const auto& a, const auto& b) { return position(a) > position(b); });
+  if (after) {
+    const auto cut = std::find_if(page.items.begin(), page.items.end(), [&](const auto& item) {
+      return position(item) < *after;
+    });
+    page.items.erase(page.items.begin(), cut);
+  }
+  if (page.items.size() > max_results) {
+    page.items.resize(max_results);
+    const auto [start, sequence, index] = position(page.items.back());
+    page.next_token = EncodePageToken(std::to_string(start) + "/" + std::to_string(sequence) +
+                                      "/" + std::to_string(index));
   }
   return page;
 }

@@ -62,7 +62,8 @@ struct StageSnapshot {
   std::string stage_name;
   std::optional<std::pair<std::string, StageStatus>> latest_execution;  // id, status
   std::vector<std::pair<std::string, ExecutionStatus>> inbound;  // waiting to enter
-  std::vector<ActionRun> latest_actions;  // latest run of each action that ran
+  // Every action of the stage, with its latest run if it has run.
+  std::vector<std::pair<std::string, std::optional<ActionRun>>> actions;
 };
 
 class ExecutionEngine {

@@ -390,8 +390,12 @@ TEST_F(ExecutionEngineTest, StageStatesShowLatestAndInbound) {
   ASSERT_EQ(states[0].inbound.size(), 1U);
   EXPECT_EQ(states[0].inbound[0].first, b);
   EXPECT_FALSE(states[1].latest_execution.has_value());
-  ASSERT_EQ(states[0].latest_actions.size(), 1U);
-  EXPECT_EQ(states[0].latest_actions[0].status, ActionStatus::kInProgress);
+  ASSERT_EQ(states[0].actions.size(), 1U);
+  ASSERT_TRUE(states[0].actions[0].second.has_value());
+  EXPECT_EQ(states[0].actions[0].second->status, ActionStatus::kInProgress);
+  ASSERT_EQ(states[1].actions.size(), 1U);  // listed before it ever runs
+  EXPECT_EQ(states[1].actions[0].first, "Build");
+  EXPECT_FALSE(states[1].actions[0].second.has_value());
 }
 
 TEST(ExecutionEngineThreadTest, RunsOnItsOwnThreadWithTheSystemClock) {
