@@ -1,7 +1,9 @@
 #include "sluice/domain/execution_engine.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
+#include <unordered_map>
 
 #include "sluice/common/ids.h"
 #include "sluice/common/logging.h"
@@ -26,17 +28,20 @@ struct ExecutionEngine::Run {
 
 struct ExecutionEngine::PipelineRuntime {
   Scope scope;
-  std::vector<std::unique_ptr<Run>> runs;  // in start order, oldest first
+  std::deque<std::unique_ptr<Run>> runs;  // every retained run, in start order
+  // The runs still in progress, in start order: all the engine's work is on
+  // these, so its cost follows the executions in flight, not those retained.
+  std::vector<Run*> active;
+  std::unordered_map<std::string, Run*> by_id;
+  std::size_t finished = 0;
   // SUPERSEDED and QUEUED: the execution holding each stage, by stage name.
   std::map<std::string, std::string, std::less<>> holders;
   std::map<std::string, std::string, std::less<>> tokens;  // clientRequestToken -> id
   std::uint64_t next_sequence = 1;
 
-  Run* Find(std::string_view id) {
-    for (auto& run : runs) {
-      if (run->execution.id == id) return run.get();
-    }
-    return nullptr;
+  const Run* Find(std::string_view id) const {
+    const auto it = by_id.find(std::string(id));
+    return it == by_id.end() ? nullptr : it->second;
   }
 };
 
@@ -156,8 +161,7 @@ Status ExecutionEngine::CheckRequest(const PipelineView& pipeline,
 Status ExecutionEngine::CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const {
   std::size_t active = 0;
   std::size_t waiting_to_start = 0;
-  for (const auto& run : runtime.runs) {
-    if (!run->active()) continue;
+  for (const Run* run : runtime.active) {
     ++active;
     if (run->execution.stage_runs.empty()) ++waiting_to_start;
   }
@@ -235,8 +239,12 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   const std::string id = execution.id;
   if (request.client_request_token) runtime.tokens[*request.client_request_token] = id;
   Run& added = *runtime.runs.emplace_back(std::move(run));
+  runtime.active.push_back(&added);
+  runtime.by_id.emplace(id, &added);
+  busy_.insert(&runtime);
   Logger(kEngineLogger)->debug("execution {} of {} started", id, added.execution.pipeline_name);
-  TryEnterStage(runtime, added);
+  TryEnterStage(runtime, added);  // may supersede an older waiter
+  Retire(runtime);
   ScheduleChanged();
   return id;
 }
@@ -249,8 +257,9 @@ void ExecutionEngine::TryEnterStage(PipelineRuntime& runtime, Run& run) {
   if (run.execution.mode != ExecutionMode::kSuperseded) return;  // QUEUED: wait in line
   // SUPERSEDED: a newer execution waiting to enter a stage replaces an older
   // one waiting there.
-  for (auto& other : runtime.runs) {
-    if (other.get() == &run || !other->active() || !other->execution.waiting_for_stage) continue;
+  const std::vector<Run*> active = runtime.active;  // Finish() edits the list
+  for (Run* other : active) {
+    if (other == &run || !other->active() || !other->execution.waiting_for_stage) continue;
     if (other->Stage(*other->execution.waiting_for_stage).name == stage &&
         other->execution.sequence < run.execution.sequence) {
       Finish(runtime, *other, ExecutionStatus::kSuperseded,
@@ -399,6 +408,9 @@ void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus
       ++it;
     }
   }
+  std::erase(runtime.active, &run);
+  ++runtime.finished;
+  if (runtime.active.empty()) busy_.erase(&runtime);
   // What only a running execution needs goes now; the record stays.
   run.view.reset();
   run.variables.clear();
@@ -409,43 +421,44 @@ void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus
 
 void ExecutionEngine::AdmitWaiters(PipelineRuntime& runtime, const std::string& stage) {
   if (runtime.holders.contains(stage)) return;
-  Run* first = nullptr;
-  for (auto& run : runtime.runs) {
-    if (!run->active() || !run->execution.waiting_for_stage ||
-        run->execution.mode == ExecutionMode::kParallel) {
+  Run* first = nullptr;  // the oldest waiter: `active` is in start order
+  for (Run* run : runtime.active) {
+    if (!run->execution.waiting_for_stage || run->execution.mode == ExecutionMode::kParallel) {
       continue;
     }
     if (run->Stage(*run->execution.waiting_for_stage).name != stage) continue;
-    if (first == nullptr || run->execution.sequence < first->execution.sequence) first = run.get();
+    first = run;
+    break;
   }
   if (first != nullptr) EnterStage(runtime, *first, *first->execution.waiting_for_stage);
 }
 
 void ExecutionEngine::Retire(PipelineRuntime& runtime) {
-  std::size_t finished = 0;
-  for (const auto& run : runtime.runs) {
-    if (!run->active()) ++finished;
-  }
+  // The oldest finished runs go first; they sit at the front but for the
+  // occasional long-running elder.
   for (auto it = runtime.runs.begin();
-       finished > options_.retained_executions && it != runtime.runs.end();) {
+       runtime.finished > options_.retained_executions && it != runtime.runs.end();) {
     if ((*it)->active()) {
       ++it;
       continue;
     }
-    const std::string id = (*it)->execution.id;
+    const std::string& id = (*it)->execution.id;
     std::erase_if(runtime.tokens, [&](const auto& entry) { return entry.second == id; });
+    runtime.by_id.erase(id);
     it = runtime.runs.erase(it);
-    --finished;
+    --runtime.finished;
   }
 }
 
 void ExecutionEngine::Advance() {
   std::lock_guard lock(mutex_);
   const auto now = clock_.Now();
-  for (auto& [key, runtime] : pipelines_) {
-    // Index loop: finishing one execution can admit another into a stage.
-    for (std::size_t i = 0; i < runtime->runs.size(); ++i) {
-      Run& run = *runtime->runs[i];
+  // Copies: finishing an execution edits both lists.
+  const std::vector<PipelineRuntime*> busy(busy_.begin(), busy_.end());
+  for (PipelineRuntime* runtime : busy) {
+    const std::vector<Run*> active = runtime->active;
+    for (Run* run_pointer : active) {
+      Run& run = *run_pointer;
       if (!run.active() || run.execution.stage_runs.empty()) continue;
       StageRun& stage_run = run.execution.stage_runs.back();
       bool completed_any = false;
@@ -483,9 +496,9 @@ void ExecutionEngine::Advance() {
 std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
   std::lock_guard lock(mutex_);
   std::optional<Clock::TimePoint> next;
-  for (const auto& [key, runtime] : pipelines_) {
-    for (const auto& run : runtime->runs) {
-      if (!run->active() || run->execution.stage_runs.empty()) continue;
+  for (const PipelineRuntime* runtime : busy_) {
+    for (const Run* run : runtime->active) {
+      if (run->execution.stage_runs.empty()) continue;
       for (const ActionRun& action : run->execution.stage_runs.back().actions) {
         if (action.status == ActionStatus::kInProgress && action.due && (!next || *action.due < *next)) {
           next = action.due;
@@ -523,10 +536,9 @@ std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
   std::lock_guard lock(mutex_);
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return std::nullopt;
-  for (const auto& run : runtime->runs) {
-    if (run->execution.id == execution_id) return run->execution;
-  }
-  return std::nullopt;
+  const Run* run = runtime->Find(execution_id);
+  if (run == nullptr) return std::nullopt;
+  return run->execution;
 }
 
 std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
@@ -590,7 +602,8 @@ void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipel
   // AWS: in SUPERSEDED and QUEUED mode, waiting executions are cancelled and
   // active ones are cancelled once their in-progress actions complete;
   // PARALLEL executions run on, on the version they started with.
-  for (auto& run : runtime.runs) {
+  const std::vector<Run*> active = runtime.active;
+  for (Run* run : active) {
     if (!run->active() || run->execution.mode == ExecutionMode::kParallel) continue;
     if (run->execution.waiting_for_stage) {
       Finish(runtime, *run, ExecutionStatus::kCancelled,
@@ -605,7 +618,10 @@ void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipel
 
 void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
   std::lock_guard lock(mutex_);
-  pipelines_.erase(RuntimeKey(scope, pipeline));
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  if (it == pipelines_.end()) return;
+  busy_.erase(it->second.get());
+  pipelines_.erase(it);
 }
 
 }  // namespace sluice::domain

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -126,6 +127,8 @@ class ExecutionEngine {
   bool schedule_changed_ = false;
   // Key: "account/region/pipeline".
   std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>> pipelines_;
+  // Pipelines with executions in progress: what Advance() and NextDue() visit.
+  std::set<PipelineRuntime*> busy_;
 };
 
 }  // namespace sluice::domain
