@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/healthcheck.h"
 #include "app/options.h"
 #include "sluice/api/execution_ops.h"
 #include "sluice/api/operation_table.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     std::cout << "sluice " << kVersion << "\n";
     return 0;
   }
+  if (options.healthcheck) return app::RunHealthcheck(options);
   SetupLogging(spdlog::level::from_str(options.log_level), options.log_format);
 
   SystemClock clock;

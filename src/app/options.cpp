@@ -178,6 +178,10 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
       options.show_version = true;
       continue;
     }
+    if (arg == "--healthcheck") {
+      options.healthcheck = true;
+      continue;
+    }
     std::string name = arg;
     std::optional<std::string> value;
     if (const auto eq = arg.find('='); eq != std::string::npos) {
@@ -209,6 +213,8 @@ std::string HelpText() {
     text += left + flag.help + "  [" + flag.env + "]\n";
   }
   text +=
+      "  --healthcheck           ask the sluice at --host/--port for its health; exit 0 if\n"
+      "                          healthy, 1 if not (for container health checks)\n"
       "  --version               print the version and exit\n"
       "  -h, --help              print this help and exit\n";
   return text;

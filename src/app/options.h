@@ -23,6 +23,7 @@ struct Options {
   bool start_on_create = true;
   bool show_help = false;
   bool show_version = false;
+  bool healthcheck = false;  // --healthcheck: probe a running server and exit
 };
 
 struct ParseOutcome {

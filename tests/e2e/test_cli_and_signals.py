@@ -69,6 +69,31 @@ class CommandLineTest(CliTestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(done.stdout, "sluice 0.1.0\n")
 
+    def test_healthcheck_probes_a_running_server(self):
+        server = self.start()
+        # A container's server listens on 0.0.0.0: the probe then asks loopback.
+        done = run_sluice("--healthcheck", env={"SLUICE_HOST": "0.0.0.0",
+                                                "SLUICE_PORT": str(server.port)})
+        self.assertEqual(done.returncode, 0, done.stderr)
+        done = run_sluice("--healthcheck", "--port", str(server.port))
+        self.assertEqual(done.returncode, 0, done.stderr)
+
+    def test_healthcheck_fails_where_nothing_listens(self):
+        done = run_sluice("--healthcheck", "--port", str(free_port()))
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("not healthy", done.stderr)
+
+    def test_healthcheck_fails_against_something_else(self):
+        # A listener that accepts and answers no HTTP: the probe must give up, not hang.
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            port = listener.getsockname()[1]
+            started = time.monotonic()
+            done = run_sluice("--healthcheck", "--port", str(port))
+            self.assertEqual(done.returncode, 1)
+            self.assertLess(time.monotonic() - started, 5)
+
     def test_help(self):
         for flag in ("--help", "-h"):
             with self.subTest(flag=flag):

@@ -28,6 +28,11 @@ TEST(OptionsTest, FlagsWinOverEnvironment) {
 TEST(OptionsTest, HelpAndVersion) {
   EXPECT_TRUE(ParseOptions({"--help"}, {}).options->show_help);
   EXPECT_TRUE(ParseOptions({"--version"}, {}).options->show_version);
+  EXPECT_FALSE(ParseOptions({}, {}).options->healthcheck);
+  const auto probe = ParseOptions({"--healthcheck", "--port", "4600"}, {{"SLUICE_HOST", "0.0.0.0"}});
+  ASSERT_TRUE(probe.options.has_value()) << probe.error;
+  EXPECT_TRUE(probe.options->healthcheck);
+  EXPECT_EQ(probe.options->server.port, 4600);
   EXPECT_NE(HelpText().find("--port"), std::string::npos);
   EXPECT_NE(HelpText().find("SLUICE_PORT"), std::string::npos);
 }

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Builds docker/Dockerfile as written, runs the image, and checks it as a user
+# would: health check, aws-cli against it (create a pipeline, start an
+# execution, wait for it to succeed), a clean stop on SIGTERM. Prints the
+# image size, the time from `run` to the first healthy answer (in all, and from
+# the container's process start), the container's memory and the stop time.
+# Fails when the image exceeds 15 MB, when sluice takes over 100 ms from its
+# process start to a healthy answer, or over a second to stop.
+#
+# Uses Docker when a Docker engine answers, else podman (installed from
+# Debian's packages when missing). Without registry access (as on CI), the
+# Debian base image of the build stage is made locally with debootstrap and
+# tagged with the exact name the Dockerfile's FROM uses.
+#
+#   docker/smoke_test.sh            # from the repository root or anywhere
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BASE_IMAGE=$(sed -n 's/^FROM \([^ ]*\) AS build$/\1/p' docker/Dockerfile)
+IMAGE=localhost/sluice:smoke
+NAME=sluice-smoke-$$
+PORT=${SMOKE_PORT:-45990}
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+
+log() { printf '== %s\n' "$*"; }
+
+if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+  engine=docker
+else
+  engine=podman
+  missing=()
+  for tool in podman runc debootstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # runc, and file-descriptor limits the sandbox allows.
+  conf=$(mktemp)
+  nofile=$(ulimit -Hn)
+  cat >"$conf" <<CONF
+[containers]
+default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=4096:4096"]
+[engine]
+runtime = "runc"
+CONF
+  export CONTAINERS_CONF=$conf
+fi
+log "using $engine"
+
+cleanup() {
+  $engine rm -f "$NAME" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+if ! $engine image exists "$BASE_IMAGE" 2>/dev/null && ! $engine image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  if [[ $engine == podman ]]; then
+    log "making $BASE_IMAGE with debootstrap (no registry needed)"
+    rootfs=$(mktemp -d)
+    $sudo debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+    $sudo tar -C "$rootfs" -c . | $engine import - "$BASE_IMAGE" >/dev/null
+    $sudo rm -rf "$rootfs"
+  fi
+fi
+
+log "building docker/Dockerfile"
+build_flags=()
+# podman's default OCI image format has no HEALTHCHECK: ask for Docker's format.
+[[ $engine == podman ]] && build_flags=(--pull=never --network=host --format docker)
+$engine build "${build_flags[@]}" -f docker/Dockerfile -t "$IMAGE" . >/tmp/sluice-smoke-build.log 2>&1 \
+  || { tail -40 /tmp/sluice-smoke-build.log; exit 1; }
+
+size=$($engine image inspect "$IMAGE" --format '{{.Size}}')
+log "image size: $size bytes ($(awk -v s="$size" 'BEGIN{printf "%.2f MB", s/1e6}'))"
+(( size <= 15000000 )) || { echo "the image is larger than 15 MB"; exit 1; }
+
+log "running"
+timings=$(python3 docker/start_and_time.py "$engine" "$NAME" "$IMAGE" "$PORT") \
+  || { $engine logs "$NAME"; echo "never became healthy"; exit 1; }
+healthy_after_start_ms=""
+eval "$timings"  # run_ms=… healthy_ms=… healthy_after_start_ms=…
+log "'$engine run -d' returned in ${run_ms} ms; first healthy answer ${healthy_ms} ms after it was invoked"
+if [[ -n $healthy_after_start_ms ]]; then
+  log "first healthy answer ${healthy_after_start_ms} ms after the container's process started"
+  # The engine's own start-up is not sluice's; the rest must be quick.
+  (( healthy_after_start_ms <= 100 )) \
+    || { echo "took ${healthy_after_start_ms} ms from process start to healthy, more than 100"; exit 1; }
+fi
+baseline_start=$(date +%s%N)
+$engine run --rm "$IMAGE" --version >/dev/null
+log "for scale: '$engine run --rm' of the image's --version (no server) takes $(( ($(date +%s%N) - baseline_start) / 1000000 )) ms"
+
+log "the image's configuration"
+config=$($engine image inspect "$IMAGE" --format '{{json .Config.Healthcheck}} user={{.Config.User}}')
+echo "$config"
+[[ $config == *'"/sluice","--healthcheck"'* ]] || { echo "no HEALTHCHECK in the image"; exit 1; }
+[[ $config != *'user=' || $config == *'user=65532'* ]] || { echo "the image runs as root"; exit 1; }
+
+log "the image's own HEALTHCHECK"
+if [[ $engine == podman ]]; then
+  $engine healthcheck run "$NAME"
+else
+  for _ in $(seq 1 100); do
+    [[ $($engine inspect "$NAME" --format '{{.State.Health.Status}}') == healthy ]] && break
+    sleep 0.2
+  done
+  [[ $($engine inspect "$NAME" --format '{{.State.Health.Status}}') == healthy ]] \
+    || { echo "the engine never saw the container healthy"; exit 1; }
+fi
+
+log "aws-cli against the container"
+export AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1
+endpoint=(--endpoint-url "http://127.0.0.1:${PORT}")
+pipeline=$(mktemp --suffix=.json)
+cat >"$pipeline" <<'JSON'
+{"pipeline": {"name": "smoke", "roleArn": "arn:aws:iam::123456789012:role/smoke",
+  "artifactStore": {"type": "S3", "location": "smoke-artifacts"},
+  "stages": [
+    {"name": "Source", "actions": [{"name": "Source",
+      "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"},
+      "configuration": {"RepositoryName": "repo", "BranchName": "main"},
+      "outputArtifacts": [{"name": "src"}]}]},
+    {"name": "Build", "actions": [{"name": "Build",
+      "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
+      "configuration": {"ProjectName": "project"}, "inputArtifacts": [{"name": "src"}]}]}]}}
+JSON
+aws "${endpoint[@]}" codepipeline create-pipeline --cli-input-json "file://$pipeline" >/dev/null
+id=$(aws "${endpoint[@]}" codepipeline start-pipeline-execution --name smoke \
+       --query pipelineExecutionId --output text)
+status=""
+for _ in $(seq 1 100); do
+  status=$(aws "${endpoint[@]}" codepipeline get-pipeline-execution --pipeline-name smoke \
+             --pipeline-execution-id "$id" --query pipelineExecution.status --output text)
+  [[ $status == Succeeded ]] && break
+  sleep 0.2
+done
+[[ $status == Succeeded ]] || { echo "execution $id ended $status"; exit 1; }
+log "execution $id Succeeded"
+
+pid=$($engine inspect "$NAME" --format '{{.State.Pid}}')
+memory=$($engine stats --no-stream --format '{{.MemUsage}}' "$NAME" 2>/dev/null || echo unknown)
+rss=$(awk '/^VmRSS/ {print $2 " " $3}' "/proc/$pid/status" 2>/dev/null || echo unknown)
+log "container memory (cgroup): $memory; sluice's resident set: $rss"
+
+log "SIGTERM"
+# The process's exit, seen from the host where it can be (not under Docker
+# Desktop's VM); the engine's `wait` adds its own polling delay on top.
+visible=false
+[[ -d /proc/$pid ]] && visible=true
+stop_start=$(date +%s%N)
+$engine kill --signal TERM "$NAME" >/dev/null
+if $visible; then
+  while [[ -d /proc/$pid ]]; do sleep 0.005; done
+  exit_ms=$(( ($(date +%s%N) - stop_start) / 1000000 ))
+fi
+code=$($engine wait "$NAME")
+wait_ms=$(( ($(date +%s%N) - stop_start) / 1000000 ))
+log "process exited ${exit_ms:-?} ms after '$engine kill'; '$engine wait' returned after ${wait_ms} ms; exit code ${code}"
+[[ $code == 0 ]] || { $engine logs "$NAME"; exit 1; }
+stop_ms=${exit_ms:-$wait_ms}
+(( stop_ms < 1000 )) || { echo "took ${stop_ms} ms to stop, more than a second"; exit 1; }
+
+$engine rmi -f "$IMAGE" >/dev/null 2>&1 || true
+log "container smoke test passed"
