@@ -3,10 +3,13 @@
 # lacks, and nothing that is already there.
 #   scripts/install_deps.sh          build dependencies only
 #   scripts/install_deps.sh --test   also what the tests drive sluice with (aws-cli, boto3)
+#   scripts/install_deps.sh --fuzz   also clang and its libFuzzer runtime (scripts/fuzz.sh)
 set -euo pipefail
 
 want_test=false
+want_fuzz=false
 [[ "${1:-}" == "--test" ]] && want_test=true
+[[ "${1:-}" == "--fuzz" ]] && want_fuzz=true
 
 missing=()
 need_package() {  # need_package PACKAGE: queue it unless dpkg has it installed
@@ -25,6 +28,28 @@ need_package libgtest-dev
 if $want_test; then
   command -v aws >/dev/null || need_package awscli
   python3 -c "import boto3" 2>/dev/null || need_package python3-boto3
+fi
+
+# Whether clang links a libFuzzer target: Debian ships the runtime apart from
+# the compiler (libclang-rt-*-dev is only recommended by clang).
+libfuzzer_links() {
+  local probe
+  probe=$(mktemp -d)
+  printf 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }\n' \
+    >"$probe/probe.cpp"
+  clang++ -fsanitize=fuzzer "$probe/probe.cpp" -o "$probe/probe" 2>/dev/null
+  local linked=$?
+  rm -rf "$probe"
+  return $linked
+}
+
+if $want_fuzz; then
+  if ! command -v clang++ >/dev/null; then
+    need_package clang
+    need_package libclang-rt-dev
+  elif ! libfuzzer_links; then
+    need_package libclang-rt-dev
+  fi
 fi
 
 if ((${#missing[@]} == 0)); then

@@ -1,5 +1,6 @@
-// sluice: wires the layers together (store -> domain -> api -> protocol ->
-// net), prints the address it listens on, and serves until SIGINT/SIGTERM.
+// sluice: wires the layers together (app::Services: store -> domain -> api;
+// then protocol -> net), prints the address it listens on, and serves until
+// SIGINT/SIGTERM.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -11,17 +12,11 @@
 
 #include "app/healthcheck.h"
 #include "app/options.h"
-#include "sluice/api/execution_ops.h"
-#include "sluice/api/operation_table.h"
-#include "sluice/api/pipeline_ops.h"
+#include "app/services.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/logging.h"
-#include "sluice/domain/execution_engine.h"
-#include "sluice/domain/execution_service.h"
-#include "sluice/domain/pipeline_service.h"
 #include "sluice/net/server.h"
 #include "sluice/protocol/aws_json_router.h"
-#include "sluice/store/in_memory_pipeline_repository.h"
 #include "sluice/version.h"
 
 extern char** environ;
@@ -63,18 +58,12 @@ int main(int argc, char** argv) {
   SetupLogging(spdlog::level::from_str(options.log_level), options.log_format);
 
   SystemClock clock;
-  store::InMemoryPipelineRepository repository;
-  domain::PipelineService pipelines(repository, clock);
-  domain::ExecutionEngine engine(clock, options.engine);
-  domain::ExecutionService executions(repository, engine);
-  api::OperationTable operations;
-  api::RegisterPipelineOps(operations, pipelines, {&executions, options.start_on_create});
-  api::RegisterExecutionOps(operations, executions);
+  app::Services services(clock, options);
   // The engine runs on its own thread, never on a request's.
-  std::jthread engine_thread([&engine](std::stop_token stop) { engine.RunUntilStopped(stop); });
-  auto router = std::make_shared<protocol::AwsJsonRouter>(
-      operations, protocol::RouterOptions{options.default_account, options.default_region,
-                                          std::string(kVersion), options.server.body_limit});
+  std::jthread engine_thread(
+      [&engine = services.engine()](std::stop_token stop) { engine.RunUntilStopped(stop); });
+  auto router = std::make_shared<protocol::AwsJsonRouter>(services.operations(),
+                                                          app::RouterOptionsFor(options));
 
   net::Server server(options.server, router);
   if (auto status = server.Start(); !status) {

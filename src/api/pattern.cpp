@@ -14,7 +14,9 @@ constexpr std::size_t kMaxRegexInput = 16 * 1024;
 Pattern::Pattern(std::string_view pattern) : simple_(ParseSimple(pattern)) {
   if (pattern == ".*") {
     // Any string without a line terminator: '.' excludes them, in Java too.
-    simple_.emplace();
+    // (Assigned, not emplace()d: clang 14 does not yet count the nested
+    // struct, with its member initializers, as default-constructible here.)
+    simple_ = CharClassRepeat{};
     simple_->allowed.fill(true);
     simple_->allowed['\n'] = simple_->allowed['\r'] = false;
     simple_->min = 0;

@@ -144,6 +144,14 @@ const std::vector<Flag>& Flags() {
          o.engine.max_queued_executions = *count;
          return std::nullopt;
        }},
+      {"--max-pipelines", "SLUICE_MAX_PIPELINES",
+       "pipelines per account and region, AWS's default quota (default 1000)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto count = ParseNumber<std::size_t>(v, 1, 10'000'000);
+         if (!count) return "--max-pipelines must be a number from 1 to 10000000";
+         o.pipelines.max_pipelines_per_scope = *count;
+         return std::nullopt;
+       }},
       {"--start-on-create", "SLUICE_START_ON_CREATE",
        "true or false: CreatePipeline starts a first execution, as in AWS (default true)",
        [](Options& o, const std::string& v) -> std::optional<std::string> {

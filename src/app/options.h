@@ -9,6 +9,7 @@
 
 #include "sluice/common/logging.h"
 #include "sluice/domain/execution_engine.h"
+#include "sluice/domain/pipeline_service.h"
 #include "sluice/net/server.h"
 
 namespace sluice::app {
@@ -20,6 +21,7 @@ struct Options {
   std::string default_account = "000000000000";
   std::string default_region = "us-east-1";
   domain::EngineOptions engine;
+  domain::PipelineServiceLimits pipelines;
   bool start_on_create = true;
   bool show_help = false;
   bool show_version = false;

@@ -3,7 +3,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -50,8 +49,7 @@ void HttpSession::DoRead() {
   // A new parser per request: Beast requires a fresh one for each message,
   // and it carries this request's limits.
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(context_.options.header_limit));
-  parser_->body_limit(context_.options.body_limit);
+  ApplyRequestLimits(*parser_, context_.options);
   // A pipelined client may already have sent the next request.
   if (buffer_.size() > 0) return ParseBuffered();
   DoReadSome();
@@ -84,30 +82,17 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t bytes) {
 }
 
 void HttpSession::ParseBuffered() {
-  beast::error_code ec;
-  while (buffer_.size() > 0 && !parser_->is_done()) {
-    const std::size_t used = parser_->put(buffer_.data(), ec);
-    buffer_.consume(used);
-    if (ec == http::error::need_more) {
-      ec = {};
-      break;
-    }
-    if (ec || used == 0) break;
+  const ParseStep step = ParseBufferedRequest(*parser_, buffer_);
+  switch (step.state) {
+    case ParseStep::State::kNeedMore: return DoReadSome();
+    case ParseStep::State::kRefused:
+      // Past a limit the rest of the request is still arriving: drain it
+      // after answering, so the client reads our answer instead of a
+      // connection reset. Malformed HTTP has no length to trust: just close.
+      linger_ = step.refusal != RejectReason::kMalformedHttp;
+      return Send(context_.handler.Reject(step.refusal, step.http_version), true);
+    case ParseStep::State::kComplete: break;
   }
-  if (ec == http::error::body_limit) {
-    // The unread body is still arriving: drain it after answering, so the
-    // client reads our answer instead of a connection reset.
-    linger_ = true;
-    return Send(context_.handler.Reject(RejectReason::kBodyTooLarge, parser_->get().version()),
-                true);
-  }
-  if (ec == http::error::header_limit) {
-    linger_ = true;
-    return Send(context_.handler.Reject(RejectReason::kHeaderTooLarge, 11), true);
-  }
-  if (ec) return Send(context_.handler.Reject(RejectReason::kMalformedHttp, 11), true);
-  if (!parser_->is_done()) return DoReadSome();
-
   HttpRequest request = parser_->release();
   const bool close_after = !request.keep_alive();
   Send(context_.handler.Handle(std::move(request)), close_after);
@@ -116,8 +101,7 @@ void HttpSession::ParseBuffered() {
 void HttpSession::Send(HttpResponse&& response, bool close_after) {
   response_ = std::move(response);
   close_after = close_after || closing_;
-  response_.keep_alive(!close_after);
-  response_.prepare_payload();
+  PrepareForWrite(response_, close_after);
   stream_.expires_after(context_.options.idle_timeout);
   http::async_write(stream_, response_,
                     beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(),

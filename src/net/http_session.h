@@ -9,10 +9,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <memory>
 #include <optional>
 
+#include "http_framing.h"
 #include "session_registry.h"
 #include "sluice/net/request_handler.h"
 #include "sluice/net/server.h"
@@ -53,7 +53,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   HttpResponse response_;  // must outlive the async write that sends it
   SessionContext& context_;
   SessionRegistry::Id registry_id_ = 0;

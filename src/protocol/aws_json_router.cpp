@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "json_body.h"
 #include "sluice/api/model.h"
 #include "sluice/common/ids.h"
 #include "sluice/common/logging.h"
@@ -19,33 +20,6 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::string_view kContentType = "application/x-amz-json-1.1";
-// Deeper JSON than any CodePipeline request needs is refused before parsing,
-// so no hostile body can make a recursive walk run out of stack.
-constexpr std::size_t kMaxJsonDepth = 64;
-
-bool TooDeep(std::string_view body) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : body) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) return true;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
 
 // Boost 1.74's Beast speaks boost::string_view; the rest of sluice std's.
 std::string_view Std(boost::beast::string_view text) { return {text.data(), text.size()}; }
@@ -57,21 +31,6 @@ bool IsAccountId(std::string_view key) {
     if (c < '0' || c > '9') return false;
   }
   return true;
-}
-
-Result<nlohmann::json> ParseBody(std::string_view body) {
-  if (body.empty()) return nlohmann::json::object();  // an empty body is an empty request
-  if (TooDeep(body)) {
-    return ServiceError::Serialization("JSON nesting is deeper than " +
-                                       std::to_string(kMaxJsonDepth) + " levels");
-  }
-  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return ServiceError::Serialization("The request body is not valid JSON");
-  if (!parsed.is_object()) {
-    return ServiceError::Serialization("Start of list found where not expected: the request "
-                                       "body must be a JSON object");
-  }
-  return parsed;
 }
 
 net::HttpResponse MakeResponse(unsigned status, unsigned http_version, std::string body,
@@ -88,7 +47,12 @@ net::HttpResponse MakeError(const ServiceError& error, unsigned http_version,
                             const std::string& request_id) {
   const WireError wire = MapError(error.code());
   const nlohmann::json body = {{"__type", wire.type}, {"message", error.message()}};
-  auto response = MakeResponse(wire.status, http_version, body.dump(), request_id);
+  // Messages may quote the request's own bytes (its path, its X-Amz-Target),
+  // which need not be UTF-8; dump() would throw on them outside any handler
+  // and end the process, so invalid bytes become U+FFFD instead.
+  auto response = MakeResponse(wire.status, http_version,
+                               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                               request_id);
   response.set("x-amzn-ErrorType", Beast(wire.type));
   return response;
 }
@@ -169,7 +133,7 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
   }
   operation = std::string(op->name);
 
-  auto input = ParseBody(request.body());
+  auto input = ParseJsonBody(request.body());
   if (!input) return {input.error()};
   try {
     return {operations_.Invoke(context, *op, *input)};

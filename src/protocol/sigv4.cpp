@@ -12,6 +12,20 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// A region as AWS names them (us-east-1, eu-central-2, ...): letters, digits
+// and hyphens. The region ends up in ARNs and response bodies, so a scope with
+// anything else (bytes that are not UTF-8, say) is not taken as a credential.
+bool PlausibleRegion(std::string_view region) {
+  constexpr std::size_t kMaxRegionLength = 64;
+  if (region.empty() || region.size() > kMaxRegionLength) return false;
+  for (const char c : region) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<SigV4Credential> ParseSigV4Authorization(std::string_view header) {
@@ -44,7 +58,9 @@ std::optional<SigV4Credential> ParseSigV4Authorization(std::string_view header) 
       fields[i] = credential;
     }
   }
-  if (fields[0].empty() || fields[2].empty() || fields[4] != "aws4_request") return std::nullopt;
+  if (fields[0].empty() || !PlausibleRegion(fields[2]) || fields[4] != "aws4_request") {
+    return std::nullopt;
+  }
   return SigV4Credential{std::string(fields[0]), std::string(fields[1]), std::string(fields[2]),
                          std::string(fields[3])};
 }

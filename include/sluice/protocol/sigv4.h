@@ -17,7 +17,8 @@ struct SigV4Credential {
 };
 
 // Parses "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/codepipeline/aws4_request,
-// SignedHeaders=..., Signature=...". nullopt when the header is not of that form.
+// SignedHeaders=..., Signature=...". nullopt when the header is not of that form,
+// or when its region is not a region name (letters, digits and hyphens).
 std::optional<SigV4Credential> ParseSigV4Authorization(std::string_view header);
 
 }  // namespace sluice::protocol

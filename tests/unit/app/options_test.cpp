@@ -12,6 +12,13 @@ TEST(OptionsTest, DefaultsWithoutFlagsOrEnvironment) {
   EXPECT_EQ(outcome.options->server.port, 4599);
   EXPECT_EQ(outcome.options->default_account, "000000000000");
   EXPECT_EQ(outcome.options->log_format, LogFormat::kText);
+  EXPECT_EQ(outcome.options->pipelines.max_pipelines_per_scope, 1000U);
+}
+
+TEST(OptionsTest, MaxPipelinesRaisesThePerRegionQuota) {
+  const auto outcome = ParseOptions({}, {{"SLUICE_MAX_PIPELINES", "20000"}});
+  ASSERT_TRUE(outcome.options.has_value()) << outcome.error;
+  EXPECT_EQ(outcome.options->pipelines.max_pipelines_per_scope, 20000U);
 }
 
 TEST(OptionsTest, FlagsWinOverEnvironment) {
@@ -54,6 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"--log-format", "xml"},
                       std::vector<std::string>{"--default-account", "12345"},
                       std::vector<std::string>{"--body-limit", "10"},
+                      std::vector<std::string>{"--max-pipelines", "0"},
                       std::vector<std::string>{"--no-such-flag"}));
 
 TEST(OptionsTest, BadEnvironmentValueNamesTheVariable) {

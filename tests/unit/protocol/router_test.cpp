@@ -107,6 +107,10 @@ INSTANTIATE_TEST_SUITE_P(
         WireCase{"ForeignPrefix", "DynamoDB_20120810.ListTables", "{}", 400,
                  "UnknownOperationException"},
         WireCase{"MissingTarget", "", "{}", 400, "UnknownOperationException"},
+        // The message quotes the target; bytes that are not UTF-8 must not break the JSON.
+        WireCase{"TargetNotUtf8", "CodePipeline_20150709.\xff\xfe", "{}", 400,
+                 "UnknownOperationException"},
+        WireCase{"ForeignTargetNotUtf8", "\xff\xfe", "{}", 400, "UnknownOperationException"},
         WireCase{"MissingRequired", "CodePipeline_20150709.GetPipeline", "{}", 400,
                  "ValidationException"},
         WireCase{"NotYetImplemented", "CodePipeline_20150709.StopPipelineExecution",

@@ -37,6 +37,10 @@ INSTANTIATE_TEST_SUITE_P(
                       "AWS4-HMAC-SHA256 Credential=", "AWS4-HMAC-SHA256 Credential=AKID/2026",
                       "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/codepipeline/other",
                       "AWS4-HMAC-SHA256 Credential=AKID/20260101//codepipeline/aws4_request",
+                      // A region that is not a region name (here not even UTF-8) must not
+                      // become part of a stored pipeline's ARN.
+                      "AWS4-HMAC-SHA256 Credential=AKID/20260101/us\xff-east/codepipeline/aws4_request",
+                      "AWS4-HMAC-SHA256 Credential=AKID/20260101/us east 1/codepipeline/aws4_request",
                       "AWS4-HMAC-SHA256 Credential=/20260101/us-east-1/codepipeline/aws4_request",
                       "AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request/extra"),
     [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });

@@ -1,0 +1,24 @@
+#include "services.h"
+
+#include <string>
+
+#include "sluice/api/execution_ops.h"
+#include "sluice/api/pipeline_ops.h"
+#include "sluice/version.h"
+
+namespace sluice::app {
+
+Services::Services(const Clock& clock, const Options& options)
+    : pipelines_(repository_, clock, options.pipelines),
+      engine_(clock, options.engine),
+      executions_(repository_, engine_) {
+  api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
+  api::RegisterExecutionOps(operations_, executions_);
+}
+
+protocol::RouterOptions RouterOptionsFor(const Options& options) {
+  return {options.default_account, options.default_region, std::string(kVersion),
+          options.server.body_limit};
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,46 @@
+// Services: everything under the wire, wired as the server runs it: the
+// in-memory store, the pipeline and execution services, the execution engine
+// and the operation table that routes to them. main() builds one over the
+// system clock and runs the engine on a thread of its own; the fuzzers
+// (tests/fuzz) build one over a FakeClock and step the engine themselves, so
+// both exercise the same wiring.
+//
+// Thread-safety: that of its parts (all thread-safe once built). Not movable:
+// the parts hold references to each other.
+#pragma once
+
+#include "options.h"
+#include "sluice/api/operation_table.h"
+#include "sluice/common/clock.h"
+#include "sluice/domain/execution_engine.h"
+#include "sluice/domain/execution_service.h"
+#include "sluice/domain/pipeline_service.h"
+#include "sluice/protocol/aws_json_router.h"
+#include "sluice/store/in_memory_pipeline_repository.h"
+
+namespace sluice::app {
+
+class Services {
+ public:
+  // `clock` must outlive the Services.
+  Services(const Clock& clock, const Options& options);
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  const api::OperationTable& operations() const { return operations_; }
+  // Whoever owns the Services drives the engine (RunUntilStopped or Advance).
+  domain::ExecutionEngine& engine() { return engine_; }
+
+ private:
+  // Declared in dependency order: each part refers only to those above it.
+  store::InMemoryPipelineRepository repository_;
+  domain::PipelineService pipelines_;
+  domain::ExecutionEngine engine_;
+  domain::ExecutionService executions_;
+  api::OperationTable operations_;
+};
+
+// The router's settings, taken from the same options.
+protocol::RouterOptions RouterOptionsFor(const Options& options);
+
+}  // namespace sluice::app
