@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the benchmark needs (wrk, and the build's packages), builds a
+# Release sluice, and runs bench/run.py against a bare Beast server and moto's
+# server (when moto is installed). Arguments go to bench/run.py.
+#
+#   scripts/bench.sh                   # full run, ~15 minutes on 2 cores
+#   scripts/bench.sh --seconds 1 --rounds 1 --pipelines 1000 --executions 10000   # a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install_deps.sh
+if ! command -v wrk >/dev/null; then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF >/dev/null
+cmake --build build-release --target sluice
+exec python3 bench/run.py --sluice build-release/sluice "$@"
