@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/api/json_fields.h"
 #include "sluice/api/pipeline_ops.h"
 
 namespace sluice::api {
@@ -12,10 +13,6 @@ using nlohmann::json;
 
 // AWS's page size for execution listings, and its maximum.
 constexpr std::size_t kExecutionPageSize = 100;
-
-void SetIfNotEmpty(json& object, const char* key, const std::string& value) {
-  if (!value.empty()) object[key] = value;
-}
 
 json TriggerJson(const domain::ExecutionTrigger& trigger) {
   return {{"triggerType", trigger.type}, {"triggerDetail", trigger.detail}};
@@ -37,12 +34,6 @@ json ArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
   return list;
 }
 
-json StringMap(const std::map<std::string, std::string>& map) {
-  json object = json::object();
-  for (const auto& [key, value] : map) object[key] = value;
-  return object;
-}
-
 json ExecutionJson(const domain::PipelineExecution& execution) {
   json body = {{"pipelineName", execution.pipeline_name},
                {"pipelineVersion", execution.pipeline_version},
@@ -51,8 +42,11 @@ json ExecutionJson(const domain::PipelineExecution& execution) {
                {"artifactRevisions", json::array()},
                {"trigger", TriggerJson(execution.trigger)},
                {"executionMode", std::string(domain::ToString(execution.mode))},
-               {"executionType", "STANDARD"}};
+               {"executionType", execution.execution_type}};
   SetIfNotEmpty(body, "statusSummary", execution.status_summary);
+  if (!execution.rollback_target.empty()) {
+    body["rollbackMetadata"] = {{"rollbackTargetPipelineExecutionId", execution.rollback_target}};
+  }
   for (const auto& revision : execution.artifact_revisions) {
     json item = {{"name", revision.name},
                  {"revisionId", revision.revision_id},
@@ -78,8 +72,13 @@ json SummaryJson(const domain::PipelineExecution& execution) {
                   {"lastUpdateTime", ToEpochSeconds(execution.last_update_time)},
                   {"sourceRevisions", json::array()},
                   {"trigger", TriggerJson(execution.trigger)},
-                  {"executionMode", std::string(domain::ToString(execution.mode))}};
+                  {"executionMode", std::string(domain::ToString(execution.mode))},
+                  {"executionType", execution.execution_type}};
   SetIfNotEmpty(summary, "statusSummary", execution.status_summary);
+  if (!execution.rollback_target.empty()) {
+    summary["rollbackMetadata"] = {
+        {"rollbackTargetPipelineExecutionId", execution.rollback_target}};
+  }
   for (const auto& source : execution.source_revisions) {
     json item = {{"actionName", source.action_name}, {"revisionId", source.revision_id}};
     SetIfNotEmpty(item, "revisionSummary", source.revision_summary);
@@ -96,20 +95,12 @@ json LatestActionJson(const domain::ActionRun& action) {
                  {"lastStatusChange", ToEpochSeconds(action.last_update_time)}};
   SetIfNotEmpty(latest, "summary", action.summary);
   SetIfNotEmpty(latest, "externalExecutionId", action.external_execution_id);
+  SetIfNotEmpty(latest, "lastUpdatedBy", action.updated_by);
+  // An approval shows its token only while it waits for an answer.
+  if (action.status == domain::ActionStatus::kInProgress) SetIfNotEmpty(latest, "token", action.token);
+  if (action.percent_complete) latest["percentComplete"] = *action.percent_complete;
   if (!action.error_code.empty()) latest["errorDetails"] = ErrorDetailsJson(action);
   return latest;
-}
-
-std::optional<std::size_t> MaxResults(const json& input) {
-  const auto it = input.find("maxResults");
-  if (it == input.end() || it->is_null()) return std::nullopt;
-  return it->get<std::size_t>();
-}
-
-std::optional<std::string> OptionalString(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  return it->get<std::string>();
 }
 
 }  // namespace
@@ -162,6 +153,18 @@ std::string EncodePipelineState(const domain::PipelineState& state) {
                  {"inboundExecutions", json::array()},
                  {"inboundTransitionState", {{"enabled", true}}},
                  {"actionStates", json::array()}};
+    if (stage.inbound_disabled) {
+      item["inboundTransitionState"] = {
+          {"enabled", false},
+          {"lastChangedBy", stage.inbound_disabled->user},
+          {"lastChangedAt", ToEpochSeconds(stage.inbound_disabled->when)},
+          {"disabledReason", stage.inbound_disabled->reason}};
+    }
+    if (stage.manual_retries > 0) {
+      item["retryStageMetadata"] = {{"autoStageRetryAttempt", 0},
+                                    {"manualStageRetryAttempt", stage.manual_retries},
+                                    {"latestRetryTrigger", "ManualStageRetry"}};
+    }
     for (const auto& [id, status] : stage.inbound) {
       item["inboundExecutions"].push_back(
           {{"pipelineExecutionId", id}, {"status", std::string(domain::ToString(status))}});

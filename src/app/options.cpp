@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 
@@ -142,6 +143,38 @@ const std::vector<Flag>& Flags() {
          const auto count = ParseNumber<std::size_t>(v, 1, 100'000);
          if (!count) return "--max-queued-executions must be a number from 1 to 100000";
          o.engine.max_queued_executions = *count;
+         return std::nullopt;
+       }},
+      {"--approval-timeout-s", "SLUICE_APPROVAL_TIMEOUT_S",
+       "seconds a manual approval waits when its action sets no timeoutInMinutes (default "
+       "604800, AWS's 7 days)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto seconds = ParseNumber<long>(v, 1, 5'184'000);
+         if (!seconds) return "--approval-timeout-s must be a number of seconds from 1 to 5184000";
+         o.engine.approval_timeout = std::chrono::seconds(*seconds);
+         return std::nullopt;
+       }},
+      {"--job-timeout-s", "SLUICE_JOB_TIMEOUT_S",
+       "seconds a job worker has to finish a job (default 3600, AWS's 1 hour)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto seconds = ParseNumber<long>(v, 1, 5'184'000);
+         if (!seconds) return "--job-timeout-s must be a number of seconds from 1 to 5184000";
+         o.engine.job_timeout = std::chrono::seconds(*seconds);
+         return std::nullopt;
+       }},
+      {"--external-providers", "SLUICE_EXTERNAL_PROVIDERS",
+       "comma-separated AWS providers (e.g. CodeBuild,Lambda) whose actions become jobs for "
+       "your own workers (PollForJobs with owner AWS) instead of being simulated",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         o.engine.external_providers.clear();
+         std::size_t start = 0;
+         while (start <= v.size()) {
+           const std::size_t comma = std::min(v.find(',', start), v.size());
+           const std::string provider = v.substr(start, comma - start);
+           if (provider.empty()) return "--external-providers must list provider names, comma-separated";
+           o.engine.external_providers.insert(provider);
+           start = comma + 1;
+         }
          return std::nullopt;
        }},
       {"--max-pipelines", "SLUICE_MAX_PIPELINES",

@@ -3,7 +3,9 @@
 #include <string>
 
 #include "sluice/api/execution_ops.h"
+#include "sluice/api/job_ops.h"
 #include "sluice/api/pipeline_ops.h"
+#include "sluice/api/stage_control_ops.h"
 #include "sluice/version.h"
 
 namespace sluice::app {
@@ -14,6 +16,8 @@ Services::Services(const Clock& clock, const Options& options)
       executions_(repository_, engine_) {
   api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
   api::RegisterExecutionOps(operations_, executions_);
+  api::RegisterStageControlOps(operations_, executions_);
+  api::RegisterJobOps(operations_, engine_);
 }
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {

@@ -28,4 +28,23 @@ ServiceError PipelineLimitExceeded(const Scope& scope, std::size_t limit) {
                                          scope.region + "', the maximum allowed"};
 }
 
+ServiceError ExecutionNotFound(std::string_view pipeline, std::string_view execution_id) {
+  return {ErrorCode::kPipelineExecutionNotFound, "Pipeline execution with id " +
+                                                     std::string(execution_id) +
+                                                     " does not exist in pipeline " +
+                                                     std::string(pipeline) + "."};
+}
+
+ServiceError StageNotFound(std::string_view pipeline, std::string_view stage) {
+  return {ErrorCode::kStageNotFound, "Stage '" + std::string(stage) +
+                                         "' does not exist in pipeline '" +
+                                         std::string(pipeline) + "'"};
+}
+
+ServiceError ActionNotFound(std::string_view stage, std::string_view action) {
+  return {ErrorCode::kActionNotFound, "Action '" + std::string(action) +
+                                          "' does not exist in stage '" + std::string(stage) +
+                                          "'"};
+}
+
 }  // namespace sluice::domain

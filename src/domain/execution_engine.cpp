@@ -1,5 +1,7 @@
 #include "sluice/domain/execution_engine.h"
 
+#include "engine_state.h"
+
 #include <algorithm>
 #include <deque>
 #include <set>
@@ -13,43 +15,11 @@
 
 namespace sluice::domain {
 
-// One execution and what only a running execution needs.
-struct ExecutionEngine::Run {
-  PipelineExecution execution;
-  std::shared_ptr<const PipelineView> view;  // released when the execution ends
-  VariableScope variables;                   // namespaces visible to the next actions
-  std::map<std::string, SourceOutcome> sources;             // by source action name
-  std::map<std::string, ArtifactLocation> artifacts;        // produced so far, by name
-  bool cancel_when_idle = false;  // cancel once the actions in progress finish
-
-  bool active() const { return !IsFinished(execution.status); }
-  const StageView& Stage(std::size_t index) const { return view->stages[index]; }
-};
-
-struct ExecutionEngine::PipelineRuntime {
-  Scope scope;
-  std::deque<std::unique_ptr<Run>> runs;  // every retained run, in start order
-  // The runs still in progress, in start order: all the engine's work is on
-  // these, so its cost follows the executions in flight, not those retained.
-  std::vector<Run*> active;
-  std::unordered_map<std::string, Run*> by_id;
-  std::size_t finished = 0;
-  // SUPERSEDED and QUEUED: the execution holding each stage, by stage name.
-  std::map<std::string, std::string, std::less<>> holders;
-  std::map<std::string, std::string, std::less<>> tokens;  // clientRequestToken -> id
-  std::uint64_t next_sequence = 1;
-
-  const Run* Find(std::string_view id) const {
-    const auto it = by_id.find(std::string(id));
-    return it == by_id.end() ? nullptr : it->second;
-  }
-};
-
-namespace {
-
 std::string RuntimeKey(const Scope& scope, std::string_view pipeline) {
   return scope.account_id + "/" + scope.region + "/" + std::string(pipeline);
 }
+
+namespace {
 
 bool WaitsForApproval(const ActionView& action) {
   return action.category == "Approval";
@@ -202,6 +172,7 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   execution.trigger = std::move(request.trigger);
   execution.mode = pipeline->mode;
   execution.sequence = runtime.next_sequence++;
+  run->scope = scope;
 
   // Pipeline variables: given values, else defaults, in declaration order.
   auto& pipeline_variables = run->variables["variables"];
@@ -224,6 +195,10 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
         type = source.revision_type;
         value = source.revision_value;
       }
+    }
+    if (request.action_revision && request.action_revision->first == action.name) {
+      type.reset();
+      value = request.action_revision->second;
     }
     SourceOutcome outcome =
         MakeSourceOutcome(action, scope.region, scope.account_id, type, value, now);
@@ -251,12 +226,15 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
 
 void ExecutionEngine::TryEnterStage(PipelineRuntime& runtime, Run& run) {
   const std::size_t index = *run.execution.waiting_for_stage;
-  if (run.execution.mode == ExecutionMode::kParallel) return EnterStage(runtime, run, index);
+  const bool blocked = Blocked(runtime, run, index);
+  if (!blocked && run.execution.mode == ExecutionMode::kParallel) {
+    return EnterStage(runtime, run, index);
+  }
   const std::string& stage = run.Stage(index).name;
-  if (!runtime.holders.contains(stage)) return EnterStage(runtime, run, index);
-  if (run.execution.mode != ExecutionMode::kSuperseded) return;  // QUEUED: wait in line
-  // SUPERSEDED: a newer execution waiting to enter a stage replaces an older
-  // one waiting there.
+  if (!blocked && !runtime.holders.contains(stage)) return EnterStage(runtime, run, index);
+  if (run.execution.mode != ExecutionMode::kSuperseded) return;  // wait in line
+  // SUPERSEDED: a newer execution waiting to enter a stage (held, or behind a
+  // disabled transition) replaces an older one waiting there.
   const std::vector<Run*> active = runtime.active;  // Finish() edits the list
   for (Run* other : active) {
     if (other == &run || !other->active() || !other->execution.waiting_for_stage) continue;
@@ -266,6 +244,12 @@ void ExecutionEngine::TryEnterStage(PipelineRuntime& runtime, Run& run) {
              "Superseded by execution " + run.execution.id);
     }
   }
+}
+
+bool ExecutionEngine::Blocked(const PipelineRuntime& runtime, const Run& run,
+                              std::size_t stage) const {
+  if (runtime.inbound_blocks.contains(run.Stage(stage).name)) return true;
+  return stage > 0 && runtime.outbound_blocks.contains(run.Stage(stage - 1).name);
 }
 
 void ExecutionEngine::EnterStage(PipelineRuntime& runtime, Run& run, std::size_t index) {
@@ -281,54 +265,110 @@ void ExecutionEngine::EnterStage(PipelineRuntime& runtime, Run& run, std::size_t
 }
 
 void ExecutionEngine::StartGroup(Run& run) {
-  const auto now = clock_.Now();
   const std::size_t index = run.execution.stage_runs.size() - 1;
   StageRun& stage_run = run.execution.stage_runs.back();
   const StageView& stage = run.Stage(index);
   for (const ActionView& action : stage.actions) {
     if (action.run_order != stage_run.current_run_order) continue;
+    // A retry of the failed actions keeps the ones that succeeded.
+    const bool succeeded =
+        std::any_of(stage_run.actions.begin(), stage_run.actions.end(), [&](const ActionRun& r) {
+          return !r.replaced && r.action_name == action.name && r.status == ActionStatus::kSucceeded;
+        });
+    if (succeeded) continue;
     ActionRun& action_run = stage_run.actions.emplace_back();
     action_run.stage_name = stage.name;
-    action_run.action_name = action.name;
-    action_run.action_execution_id = RandomUuid();
-    action_run.run_order = action.run_order;
-    action_run.start_time = action_run.last_update_time = now;
-    action_run.category = action.category;
-    action_run.owner = action.owner;
-    action_run.provider = action.provider;
-    action_run.version = action.version;
-    action_run.region = action.region;
-    action_run.role_arn = action.role_arn;
-    action_run.ns = action.ns;
-    action_run.configuration = action.configuration;
-    for (const std::string& input : action.input_artifacts) {
-      const auto it = run.artifacts.find(input);
-      action_run.input_artifacts.push_back(it != run.artifacts.end()
-                                               ? it->second
-                                               : ArtifactLocation{input, {}, {}});
-    }
-    bool resolved = true;
-    for (const auto& [key, value] : action.configuration) {
-      auto resolved_value = ResolveVariables(value, run.variables);
-      if (!resolved_value) {
-        // CodePipeline resolves every reference before the action starts,
-        // and fails the action when one cannot be resolved.
-        action_run.status = ActionStatus::kFailed;
-        action_run.error_code = "JobFailed";
-        action_run.error_message =
-            "An action in this pipeline failed because one or more variables could not be "
-            "resolved: Action name=" + action.name +
-            ". This can result when a variable is referenced that does not exist. Validate the "
-            "configuration for this action.";
-        action_run.summary = resolved_value.error().message();
-        resolved = false;
-        break;
-      }
-      action_run.resolved_configuration[key] = std::move(*resolved_value);
-    }
-    if (!resolved) continue;
-    if (!WaitsForApproval(action)) action_run.due = now + options_.action_duration;
+    StartAction(run, action, action_run);
   }
+}
+
+void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionRun& action_run) {
+  const auto now = clock_.Now();
+  action_run.action_name = action.name;
+  action_run.action_execution_id = RandomUuid();
+  action_run.run_order = action.run_order;
+  action_run.start_time = action_run.last_update_time = now;
+  action_run.category = action.category;
+  action_run.owner = action.owner;
+  action_run.provider = action.provider;
+  action_run.version = action.version;
+  action_run.region = action.region;
+  action_run.role_arn = action.role_arn;
+  action_run.ns = action.ns;
+  action_run.configuration = action.configuration;
+  for (const std::string& input : action.input_artifacts) {
+    const auto it = run.artifacts.find(input);
+    action_run.input_artifacts.push_back(it != run.artifacts.end() ? it->second
+                                                                   : ArtifactLocation{input, {}, {}});
+  }
+  for (const auto& [key, value] : action.configuration) {
+    auto resolved_value = ResolveVariables(value, run.variables);
+    if (!resolved_value) {
+      // CodePipeline resolves every reference before the action starts,
+      // and fails the action when one cannot be resolved.
+      FailAction(action_run, "JobFailed",
+                 "An action in this pipeline failed because one or more variables could not be "
+                 "resolved: Action name=" + action.name +
+                     ". This can result when a variable is referenced that does not exist. "
+                     "Validate the configuration for this action.");
+      action_run.summary = resolved_value.error().message();
+      return;
+    }
+    action_run.resolved_configuration[key] = std::move(*resolved_value);
+  }
+  if (WaitsForApproval(action)) {
+    action_run.token = RandomUuid();
+    action_run.deadline =
+        now + (action.timeout_minutes ? Clock::Duration(std::chrono::minutes(*action.timeout_minutes))
+                                      : options_.approval_timeout);
+    return;
+  }
+  if (StartsJob(action)) return CreateJob(run, action_run);
+  action_run.due = now + options_.action_duration;
+}
+
+void ExecutionEngine::SucceedAction(Run& run, ActionRun& action) {
+  const auto now = clock_.Now();
+  action.status = ActionStatus::kSucceeded;
+  action.last_update_time = now;
+  action.due.reset();
+  action.deadline.reset();
+  if (action.external_execution_id.empty()) action.external_execution_id = action.action_execution_id;
+  const StageView& stage = run.Stage(run.execution.stage_runs.size() - 1);
+  const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
+                                 [&](const ActionView& a) { return a.name == action.action_name; });
+  if (const auto source = run.sources.find(action.action_name); source != run.sources.end()) {
+    action.output_variables = source->second.output_variables;
+    action.summary = source->second.action_summary;
+    action.external_execution_id = source->second.revision.revision_id;
+  }
+  action.output_artifacts.clear();
+  for (const std::string& output : view->output_artifacts) {
+    // AWS's key form: pipeline name / artifact name (both cut short) / random.
+    ArtifactLocation location{output, run.view->artifact_bucket,
+                              run.execution.pipeline_name.substr(0, 20) + "/" +
+                                  output.substr(0, 10) + "/" + RandomHex(7)};
+    action.output_artifacts.push_back(location);
+    run.artifacts[output] = location;
+  }
+  if (!view->ns.empty()) run.variables[view->ns] = action.output_variables;
+}
+
+void ExecutionEngine::FailAction(ActionRun& action, std::string code, std::string message) {
+  action.status = ActionStatus::kFailed;
+  action.last_update_time = clock_.Now();
+  action.due.reset();
+  action.deadline.reset();
+  action.error_code = std::move(code);
+  action.error_message = std::move(message);
+}
+
+void ExecutionEngine::AbandonAction(ActionRun& action) {
+  action.status = ActionStatus::kAbandoned;
+  action.last_update_time = clock_.Now();
+  action.due.reset();
+  action.deadline.reset();
+  CloseJob(action, JobStatus::kFailed);
 }
 
 void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
@@ -336,12 +376,19 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
     return;
   }
   StageRun& stage_run = run.execution.stage_runs.back();
-  if (stage_run.status != StageStatus::kInProgress) return;
+  if (stage_run.status != StageStatus::kInProgress && stage_run.status != StageStatus::kStopping) {
+    return;
+  }
   bool failed = false;
   for (const ActionRun& action : stage_run.actions) {
-    if (action.run_order != stage_run.current_run_order) continue;
+    if (action.replaced || action.run_order != stage_run.current_run_order) continue;
     if (action.status == ActionStatus::kInProgress) return;
     failed = failed || action.status == ActionStatus::kFailed;
+  }
+  if (run.execution.status == ExecutionStatus::kStopping) {
+    // Stop-and-wait: the actions in progress have ended; nothing more starts.
+    stage_run.status = StageStatus::kStopped;
+    return Finish(runtime, run, ExecutionStatus::kStopped, "");
   }
   const std::size_t index = run.execution.stage_runs.size() - 1;
   const StageView& stage = run.Stage(index);
@@ -349,7 +396,9 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
     stage_run.status = StageStatus::kFailed;
     std::string summary;
     for (const ActionRun& action : stage_run.actions) {
-      if (action.status == ActionStatus::kFailed && summary.empty()) summary = action.error_message;
+      if (!action.replaced && action.status == ActionStatus::kFailed && summary.empty()) {
+        summary = action.error_message;
+      }
     }
     return Finish(runtime, run, ExecutionStatus::kFailed, std::move(summary));
   }
@@ -411,26 +460,27 @@ void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus
   std::erase(runtime.active, &run);
   ++runtime.finished;
   if (runtime.active.empty()) busy_.erase(&runtime);
-  // What only a running execution needs goes now; the record stays.
-  run.view.reset();
-  run.variables.clear();
-  run.sources.clear();
-  run.artifacts.clear();
+  // What only a running execution needs goes now, unless a retry may
+  // resume it; the record stays.
+  if (status != ExecutionStatus::kFailed && status != ExecutionStatus::kStopped) {
+    run.view.reset();
+    run.variables.clear();
+    run.sources.clear();
+    run.artifacts.clear();
+  }
   for (const std::string& stage : released) AdmitWaiters(runtime, stage);
 }
 
 void ExecutionEngine::AdmitWaiters(PipelineRuntime& runtime, const std::string& stage) {
-  if (runtime.holders.contains(stage)) return;
-  Run* first = nullptr;  // the oldest waiter: `active` is in start order
-  for (Run* run : runtime.active) {
-    if (!run->execution.waiting_for_stage || run->execution.mode == ExecutionMode::kParallel) {
-      continue;
-    }
-    if (run->Stage(*run->execution.waiting_for_stage).name != stage) continue;
-    first = run;
-    break;
+  // In start order: the oldest waiter goes first.
+  const std::vector<Run*> active = runtime.active;  // entering a stage may end runs
+  for (Run* run : active) {
+    if (!run->active() || !run->execution.waiting_for_stage) continue;
+    const std::size_t index = *run->execution.waiting_for_stage;
+    if (run->Stage(index).name != stage || Blocked(runtime, *run, index)) continue;
+    if (run->execution.mode != ExecutionMode::kParallel && runtime.holders.contains(stage)) continue;
+    EnterStage(runtime, *run, index);
   }
-  if (first != nullptr) EnterStage(runtime, *first, *first->execution.waiting_for_stage);
 }
 
 void ExecutionEngine::Retire(PipelineRuntime& runtime) {
@@ -444,6 +494,7 @@ void ExecutionEngine::Retire(PipelineRuntime& runtime) {
     }
     const std::string& id = (*it)->execution.id;
     std::erase_if(runtime.tokens, [&](const auto& entry) { return entry.second == id; });
+    for (const std::string& job : (*it)->jobs) jobs_.erase(job);
     runtime.by_id.erase(id);
     it = runtime.runs.erase(it);
     --runtime.finished;
@@ -463,29 +514,14 @@ void ExecutionEngine::Advance() {
       StageRun& stage_run = run.execution.stage_runs.back();
       bool completed_any = false;
       for (ActionRun& action : stage_run.actions) {
-        if (action.status != ActionStatus::kInProgress || !action.due || *action.due > now) continue;
-        action.status = ActionStatus::kSucceeded;
-        action.last_update_time = now;
-        action.due.reset();
-        action.external_execution_id = action.action_execution_id;
-        const StageView& stage = run.Stage(run.execution.stage_runs.size() - 1);
-        const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
-                                       [&](const ActionView& a) { return a.name == action.action_name; });
-        if (const auto source = run.sources.find(action.action_name); source != run.sources.end()) {
-          action.output_variables = source->second.output_variables;
-          action.summary = source->second.action_summary;
-          action.external_execution_id = source->second.revision.revision_id;
+        if (action.status != ActionStatus::kInProgress) continue;
+        if (action.due && *action.due <= now) {
+          SucceedAction(run, action);
+          completed_any = true;
+        } else if (action.deadline && *action.deadline <= now) {
+          TimeOut(action);
+          completed_any = true;
         }
-        for (const std::string& output : view->output_artifacts) {
-          // AWS's key form: pipeline name / artifact name (both cut short) / random.
-          ArtifactLocation location{output, run.view->artifact_bucket,
-                                    run.execution.pipeline_name.substr(0, 20) + "/" +
-                                        output.substr(0, 10) + "/" + RandomHex(7)};
-          action.output_artifacts.push_back(location);
-          run.artifacts[output] = location;
-        }
-        if (!view->ns.empty()) run.variables[view->ns] = action.output_variables;
-        completed_any = true;
       }
       if (completed_any) FinishGroupIfDone(*runtime, run);
     }
@@ -500,8 +536,9 @@ std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
     for (const Run* run : runtime->active) {
       if (run->execution.stage_runs.empty()) continue;
       for (const ActionRun& action : run->execution.stage_runs.back().actions) {
-        if (action.status == ActionStatus::kInProgress && action.due && (!next || *action.due < *next)) {
-          next = action.due;
+        if (action.status != ActionStatus::kInProgress) continue;
+        for (const auto& when : {action.due, action.deadline}) {
+          if (when && (!next || *when < *next)) next = when;
         }
       }
     }
@@ -566,6 +603,10 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
       for (const ActionView& action : stage.actions) state.actions.emplace_back(action.name, std::nullopt);
       continue;
     }
+    if (const auto block = runtime->inbound_blocks.find(stage.name);
+        block != runtime->inbound_blocks.end()) {
+      state.inbound_disabled = block->second;
+    }
     std::map<std::string, const ActionRun*> latest;  // by action name
     for (const auto& run : runtime->runs) {  // oldest first: later runs overwrite
       const PipelineExecution& execution = run->execution;
@@ -581,6 +622,8 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
                                                                  : StageStatus::kCancelled;
         }
         state.latest_execution = std::make_pair(execution.id, status);
+        state.manual_retries = stage_run.manual_retries;
+        state.retry_mode = stage_run.retry_mode;
         for (const ActionRun& action : stage_run.actions) latest[action.action_name] = &action;
       }
     }
@@ -621,6 +664,9 @@ void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
   if (it == pipelines_.end()) return;
   busy_.erase(it->second.get());
+  for (const auto& run : it->second->runs) {
+    for (const std::string& job : run->jobs) jobs_.erase(job);
+  }
   pipelines_.erase(it);
 }
 

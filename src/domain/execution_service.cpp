@@ -94,9 +94,7 @@ Result<PipelineExecution> ExecutionService::Get(const Scope& scope, std::string_
   if (auto found = repository_.Find(scope, pipeline, std::nullopt); !found) return found.error();
   auto execution = engine_.Find(scope, pipeline, execution_id);
   if (!execution) {
-    return ServiceError(ErrorCode::kPipelineExecutionNotFound,
-                        "Pipeline execution with id " + std::string(execution_id) +
-                            " does not exist in pipeline " + std::string(pipeline) + ".");
+    return ExecutionNotFound(pipeline, execution_id);
   }
   return std::move(*execution);
 }
@@ -153,9 +151,7 @@ Result<ActionExecutionPage> ExecutionService::ListActions(
   if (execution_id) {
     auto execution = engine_.Find(scope, pipeline, *execution_id);
     if (!execution) {
-      return ServiceError(ErrorCode::kPipelineExecutionNotFound,
-                          "Pipeline execution with id " + *execution_id +
-                              " does not exist in pipeline " + std::string(pipeline) + ".");
+      return ExecutionNotFound(pipeline, *execution_id);
     }
     page.executions.push_back(std::move(*execution));
   } else {

@@ -64,6 +64,9 @@ std::shared_ptr<const PipelineView> ParsePipelineView(std::string_view declarati
       action_view.ns = action.value("namespace", "");
       action_view.region = action.value("region", std::string(region));
       action_view.role_arn = action.value("roleArn", "");
+      if (const auto it = action.find("timeoutInMinutes"); it != action.end() && it->is_number()) {
+        action_view.timeout_minutes = it->get<std::int64_t>();
+      }
       stage_view.run_orders.push_back(action_view.run_order);
       stage_view.actions.push_back(std::move(action_view));
     }

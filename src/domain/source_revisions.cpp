@@ -135,7 +135,7 @@ SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& reg
                             Config(action, "S3Bucket") + "?prefix=" + key;
     vars = {{"VersionId", version}, {"ETag", RandomHex(32)}, {"S3ObjectKey", key}};
   } else {
-    revision.revision_id = RandomHex(40);
+    revision.revision_id = revision_value.value_or(RandomHex(40));
   }
   outcome.action_summary = revision.revision_summary;
   return outcome;

@@ -14,5 +14,8 @@ ServiceError PipelineNotFound(const Scope& scope, std::string_view name);
 ServiceError PipelineVersionNotFound(const Scope& scope, std::string_view name, int version);
 ServiceError PipelineNameInUse(const Scope& scope, std::string_view name);
 ServiceError PipelineLimitExceeded(const Scope& scope, std::size_t limit);
+ServiceError ExecutionNotFound(std::string_view pipeline, std::string_view execution_id);
+ServiceError StageNotFound(std::string_view pipeline, std::string_view stage);
+ServiceError ActionNotFound(std::string_view stage, std::string_view action);
 
 }  // namespace sluice::domain

@@ -65,6 +65,15 @@ struct ActionRun {
   Clock::TimePoint start_time;
   Clock::TimePoint last_update_time;
   std::optional<Clock::TimePoint> due;  // when a simulated action completes; none: it waits
+  // When an action that waits for someone (an approver, a job worker) fails
+  // for want of an answer.
+  std::optional<Clock::TimePoint> deadline;
+  std::string token;   // a manual approval's token
+  std::string job_id;  // the job a worker is to do for this action, if any
+  std::optional<int> percent_complete;
+  std::string updated_by;  // who answered an approval
+  // A retry ran this action again: the newer run counts, this one is history.
+  bool replaced = false;
   std::string summary;
   std::string external_execution_id;
   std::string error_code;
@@ -90,6 +99,8 @@ struct StageRun {
   StageStatus status = StageStatus::kInProgress;
   std::int64_t current_run_order = 0;  // the action group running now
   std::vector<ActionRun> actions;
+  int manual_retries = 0;  // RetryStageExecution calls on this stage run
+  std::string retry_mode;  // of the latest retry: FAILED_ACTIONS or ALL_ACTIONS
 };
 
 struct PipelineExecution {
@@ -111,6 +122,9 @@ struct PipelineExecution {
   std::vector<StageRun> stage_runs;
   std::optional<std::size_t> waiting_for_stage;
   std::uint64_t sequence = 0;  // start order within its pipeline
+  // STANDARD, or ROLLBACK with the execution rolled back to.
+  std::string execution_type = "STANDARD";
+  std::string rollback_target;
 };
 
 }  // namespace sluice::domain

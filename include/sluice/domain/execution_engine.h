@@ -23,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "sluice/common/clock.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/execution.h"
+#include "sluice/domain/job.h"
 #include "sluice/domain/pipeline_view.h"
 
 namespace sluice::domain {
@@ -43,6 +45,13 @@ struct EngineOptions {
   // executions waiting in QUEUED mode.
   std::size_t max_parallel_executions = 50;
   std::size_t max_queued_executions = 50;
+  // How long a manual approval waits when its action sets no timeoutInMinutes.
+  Clock::Duration approval_timeout{std::chrono::hours(24 * 7)};
+  // How long a job worker has to finish a job, from its creation.
+  Clock::Duration job_timeout{std::chrono::hours(1)};
+  // AWS-owned providers (e.g. "CodeBuild") whose actions become jobs for
+  // outside workers, as custom actions do, instead of being simulated.
+  std::set<std::string> external_providers;
 };
 
 struct SourceRevisionOverride {
@@ -56,6 +65,25 @@ struct StartRequest {
   std::vector<ResolvedVariable> variables;  // as given by the caller
   std::vector<SourceRevisionOverride> source_revisions;
   std::optional<std::string> client_request_token;
+  // PutActionRevision: the revision a source action is to use, taken as
+  // given (no revision-type rules).
+  std::optional<std::pair<std::string, std::string>> action_revision;  // action, revision id
+};
+
+struct TransitionBlock {
+  std::string reason;
+  std::string user;
+  Clock::TimePoint when;
+};
+
+enum class TransitionKind { kInbound, kOutbound };
+enum class RetryMode { kFailedActions, kAllActions };
+
+struct ApprovalAnswer {
+  bool approved = false;
+  std::string summary;
+  std::string token;
+  std::string user;  // who answered
 };
 
 // One stage's latest state, as GetPipelineState reports it.
@@ -63,6 +91,10 @@ struct StageSnapshot {
   std::string stage_name;
   std::optional<std::pair<std::string, StageStatus>> latest_execution;  // id, status
   std::vector<std::pair<std::string, ExecutionStatus>> inbound;  // waiting to enter
+  std::optional<TransitionBlock> inbound_disabled;
+  // Of the latest stage run: manual retries and the latest retry's mode.
+  int manual_retries = 0;
+  std::string retry_mode;
   // Every action of the stage, with its latest run if it has run.
   std::vector<std::pair<std::string, std::optional<ActionRun>>> actions;
 };
@@ -96,6 +128,42 @@ class ExecutionEngine {
   std::vector<PipelineExecution> List(const Scope& scope, std::string_view pipeline) const;
   std::vector<StageSnapshot> StageStates(const Scope& scope, const PipelineView& pipeline) const;
 
+  // StopPipelineExecution. Stop-and-wait lets running actions finish
+  // (Stopping, then Stopped); abandon marks them Abandoned and stops at once.
+  Status Stop(const Scope& scope, std::string_view pipeline, std::string_view execution_id,
+              bool abandon, std::string reason);
+
+  // RetryStageExecution: resumes a failed or stopped execution in place at
+  // `stage`, with its failed actions or all of them.
+  Status Retry(const Scope& scope, std::string_view pipeline, std::string_view stage,
+               std::string_view execution_id, RetryMode mode);
+
+  // Disable/EnableStageTransition: `block` none enables; a block's time is
+  // stamped here. `pipeline` gives the stage order, for outbound blocks.
+  void SetTransition(const Scope& scope, const PipelineView& pipeline, std::string_view stage,
+                     TransitionKind kind, std::optional<TransitionBlock> block);
+
+  // PutApprovalResult: answers the manual approval `action` of `stage`
+  // that waits with `answer.token`. Returns when it was answered.
+  Result<Clock::TimePoint> Answer(const Scope& scope, std::string_view pipeline,
+                                  std::string_view stage, std::string_view action,
+                                  const ApprovalAnswer& answer);
+
+  // The job protocol. Jobs are found by id within the caller's scope;
+  // third-party calls present the job's client id as their client token.
+  std::vector<Job> PollJobs(const Scope& scope, JobKind kind, const ActionTypeKey& type,
+                            std::size_t max_batch,
+                            const std::map<std::string, std::string>& query);
+  Result<JobStatus> AcknowledgeJob(const Scope& scope, std::string_view job_id,
+                                   std::string_view nonce,
+                                   const std::optional<std::string>& client_token);
+  Result<Job> GetJob(const Scope& scope, std::string_view job_id,
+                     const std::optional<std::string>& client_token) const;
+  Status SucceedJob(const Scope& scope, std::string_view job_id, JobSuccess success,
+                    const std::optional<std::string>& client_token);
+  Status FailJob(const Scope& scope, std::string_view job_id, const JobFailure& failure,
+                 const std::optional<std::string>& client_token);
+
   // UpdatePipeline: cancels SUPERSEDED and QUEUED executions as AWS does.
   void PipelineUpdated(const Scope& scope, std::string_view pipeline);
   // Drops every execution of a deleted pipeline.
@@ -119,6 +187,20 @@ class ExecutionEngine {
   void AdmitWaiters(PipelineRuntime& runtime, const std::string& stage_name);
   void Retire(PipelineRuntime& runtime);
   void ScheduleChanged();
+  bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const;
+  void StartAction(Run& run, const ActionView& action, ActionRun& action_run);
+  void SucceedAction(Run& run, ActionRun& action);
+  void FailAction(ActionRun& action, std::string code, std::string message);
+  void AbandonAction(ActionRun& action);
+  void TimeOut(ActionRun& action);
+  bool StartsJob(const ActionView& action) const;
+  void CreateJob(Run& run, ActionRun& action);
+  void CloseJob(ActionRun& action, JobStatus status);
+  Result<Job*> FindJob(const Scope& scope, std::string_view job_id,
+                       const std::optional<std::string>& client_token) const;
+  // The run and action a job is for, while that action is in progress.
+  std::pair<PipelineRuntime*, Run*> JobOwner(const Job& job);
+  ActionRun* CurrentAction(Run& run, std::string_view stage, std::string_view action);
 
   const Clock& clock_;
   EngineOptions options_;
@@ -129,6 +211,8 @@ class ExecutionEngine {
   std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>> pipelines_;
   // Pipelines with executions in progress: what Advance() and NextDue() visit.
   std::set<PipelineRuntime*> busy_;
+  // Every job not yet dropped with its execution, by id.
+  mutable std::map<std::string, Job, std::less<>> jobs_;
 };
 
 }  // namespace sluice::domain

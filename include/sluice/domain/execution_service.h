@@ -56,6 +56,25 @@ class ExecutionService {
                                           const std::optional<std::string>& next_token,
                                           std::size_t max_results) const;
 
+  // People and workers acting on executions in flight
+  // (execution_service_controls.cpp): each checks that the pipeline, and the
+  // stage and action it names, exist, then asks the engine.
+  Status Stop(const Scope& scope, std::string_view pipeline, std::string_view execution_id,
+              bool abandon, std::string reason);
+  Status Retry(const Scope& scope, std::string_view pipeline, std::string_view stage,
+               std::string_view execution_id, RetryMode mode);
+  Status SetTransition(const Scope& scope, std::string_view pipeline, std::string_view stage,
+                       TransitionKind kind, std::optional<TransitionBlock> block);
+  Result<Clock::TimePoint> Answer(const Scope& scope, std::string_view pipeline,
+                                  std::string_view stage, std::string_view action,
+                                  const ApprovalAnswer& answer);
+  // PutActionRevision: starts an execution with `revision` for the source
+  // action, unless an execution already used that revision. Returns the id
+  // of the execution that uses it, and whether the revision was new.
+  Result<std::pair<std::string, bool>> PutActionRevision(const Scope& scope, std::string_view pipeline,
+                                        std::string_view stage, std::string_view action,
+                                        std::string revision, ExecutionTrigger trigger);
+
   // Pipeline lifecycle, as CodePipeline reacts to it.
   void PipelineUpdated(const Scope& scope, std::string_view pipeline);
   void PipelineDeleted(const Scope& scope, std::string_view pipeline);
@@ -63,6 +82,10 @@ class ExecutionService {
  private:
   Result<std::shared_ptr<const PipelineView>> LatestView(const Scope& scope,
                                                          std::string_view pipeline) const;
+  // The latest view, with StageNotFoundException when it has no `stage`.
+  Result<std::shared_ptr<const PipelineView>> ViewWithStage(const Scope& scope,
+                                                            std::string_view pipeline,
+                                                            std::string_view stage) const;
 
   PipelineRepository& repository_;
   ExecutionEngine& engine_;

@@ -28,6 +28,7 @@ struct ActionView {
   std::string ns;  // namespace; empty when none
   std::string region;
   std::string role_arn;
+  std::optional<std::int64_t> timeout_minutes;  // timeoutInMinutes (manual approvals)
 };
 
 struct StageView {

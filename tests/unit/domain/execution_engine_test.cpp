@@ -37,13 +37,23 @@ json ThreeStagePipeline(const std::string& mode) {
   return pipeline;
 }
 
+EngineOptions TestOptions(milliseconds action_duration, std::size_t retained,
+                          std::size_t max_parallel, std::size_t max_queued) {
+  EngineOptions options;
+  options.action_duration = action_duration;
+  options.retained_executions = retained;
+  options.max_parallel_executions = max_parallel;
+  options.max_queued_executions = max_queued;
+  return options;
+}
+
 std::shared_ptr<const PipelineView> View(const json& pipeline) {
   return ParsePipelineView(pipeline.dump(), kScope.region);
 }
 
 class ExecutionEngineTest : public ::testing::Test {
  protected:
-  ExecutionEngine engine_{clock_, EngineOptions{kStep, 1000, 2, 1}};
+  ExecutionEngine engine_{clock_, TestOptions(kStep, 1000, 2, 1)};
 
   std::string Start(const std::shared_ptr<const PipelineView>& view, StartRequest request = {}) {
     request.trigger = {"StartPipelineExecution", "arn:aws:iam::123456789012:root"};
@@ -172,11 +182,11 @@ TEST_F(ExecutionEngineTest, SupersededOvertakesAtALockedLaterStage) {
 }
 
 TEST_F(ExecutionEngineTest, QueuedRunsEveryExecutionInOrder) {
-  ExecutionEngine queued(clock_, EngineOptions{kStep, 1000, 50, 50});
+  ExecutionEngine queued(clock_, TestOptions(kStep, 1000, 50, 50));
   const auto view = View(ThreeStagePipeline("QUEUED"));
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
-    ids.push_back(*queued.Start(kScope, view, StartRequest{{"StartPipelineExecution", "x"}, {}, {}, {}}));
+    ids.push_back(*queued.Start(kScope, view, StartRequest{{"StartPipelineExecution", "x"}, {}, {}, {}, {}}));
   }
   auto stage_of = [&](const std::string& id) {
     auto e = *queued.Find(kScope, "p", id);
@@ -363,7 +373,7 @@ TEST_F(ExecutionEngineTest, UpdateLeavesParallelExecutionsRunning) {
 }
 
 TEST_F(ExecutionEngineTest, RetainsOnlyTheNewestFinishedExecutions) {
-  ExecutionEngine small(clock_, EngineOptions{kStep, 2, 50, 50});
+  ExecutionEngine small(clock_, TestOptions(kStep, 2, 50, 50));
   const auto view = View(ThreeStagePipeline("SUPERSEDED"));
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) {
@@ -400,7 +410,7 @@ TEST_F(ExecutionEngineTest, StageStatesShowLatestAndInbound) {
 
 TEST(ExecutionEngineThreadTest, RunsOnItsOwnThreadWithTheSystemClock) {
   SystemClock clock;
-  ExecutionEngine engine(clock, EngineOptions{milliseconds(5), 1000, 50, 50});
+  ExecutionEngine engine(clock, TestOptions(milliseconds(5), 1000, 50, 50));
   std::jthread runner([&engine](std::stop_token stop) { engine.RunUntilStopped(stop); });
   const auto view = View(ThreeStagePipeline("PARALLEL"));
   std::vector<std::string> ids;

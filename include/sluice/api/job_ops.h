@@ -1,0 +1,18 @@
+// The job worker operations, custom (PollForJobs, AcknowledgeJob,
+// GetJobDetails, PutJobSuccessResult, PutJobFailureResult) and third-party
+// (their ThirdParty counterparts, with client tokens), over the engine's jobs.
+#pragma once
+
+#include <string>
+
+#include "sluice/api/operation_table.h"
+#include "sluice/domain/execution_engine.h"
+
+namespace sluice::api {
+
+// A job's JobData (the same shape as ThirdPartyJobData).
+std::string EncodeJobData(const domain::Job& job);
+
+void RegisterJobOps(OperationTable& table, domain::ExecutionEngine& engine);
+
+}  // namespace sluice::api

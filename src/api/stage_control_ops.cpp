@@ -1,0 +1,83 @@
+#include "sluice/api/stage_control_ops.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/api/execution_ops.h"
+#include "sluice/api/json_fields.h"
+#include "sluice/api/pipeline_ops.h"
+
+namespace sluice::api {
+
+namespace {
+
+using nlohmann::json;
+
+std::string Str(const json& input, const char* key) { return input.at(key).get<std::string>(); }
+
+}  // namespace
+
+void RegisterStageControlOps(OperationTable& table, domain::ExecutionService& executions) {
+  table.Register("StopPipelineExecution", [&executions](const CallContext& context,
+                                                        const json& input) -> Result<std::string> {
+    const std::string id = Str(input, "pipelineExecutionId");
+    const auto abandon = input.find("abandon");
+    auto status = executions.Stop(ScopeOf(context), Str(input, "pipelineName"), id,
+                                  abandon != input.end() && abandon->is_boolean() && abandon->get<bool>(),
+                                  OptionalString(input, "reason").value_or(""));
+    if (!status) return status.error();
+    return json{{"pipelineExecutionId", id}}.dump();
+  });
+
+  table.Register("RetryStageExecution", [&executions](const CallContext& context,
+                                                      const json& input) -> Result<std::string> {
+    const std::string id = Str(input, "pipelineExecutionId");
+    const auto mode = Str(input, "retryMode") == "ALL_ACTIONS" ? domain::RetryMode::kAllActions
+                                                               : domain::RetryMode::kFailedActions;
+    auto status = executions.Retry(ScopeOf(context), Str(input, "pipelineName"),
+                                   Str(input, "stageName"), id, mode);
+    if (!status) return status.error();
+    return json{{"pipelineExecutionId", id}}.dump();
+  });
+
+  const auto transition = [&executions](bool enable) {
+    return [&executions, enable](const CallContext& context,
+                                 const json& input) -> Result<std::string> {
+      const auto kind = Str(input, "transitionType") == "Outbound" ? domain::TransitionKind::kOutbound
+                                                                    : domain::TransitionKind::kInbound;
+      std::optional<domain::TransitionBlock> block;
+      if (!enable) {
+        block = domain::TransitionBlock{OptionalString(input, "reason").value_or(""),
+                                        CallerArn(context), {}};  // the engine stamps the time
+      }
+      auto status = executions.SetTransition(ScopeOf(context), Str(input, "pipelineName"),
+                                             Str(input, "stageName"), kind, std::move(block));
+      if (!status) return status.error();
+      return std::string("{}");
+    };
+  };
+  table.Register("DisableStageTransition", transition(false));
+  table.Register("EnableStageTransition", transition(true));
+
+  table.Register("PutApprovalResult", [&executions](const CallContext& context,
+                                                    const json& input) -> Result<std::string> {
+    const json& result = input.at("result");
+    const domain::ApprovalAnswer answer{Str(result, "status") == "Approved", Str(result, "summary"),
+                                        Str(input, "token"), CallerArn(context)};
+    auto approved_at = executions.Answer(ScopeOf(context), Str(input, "pipelineName"),
+                                         Str(input, "stageName"), Str(input, "actionName"), answer);
+    if (!approved_at) return approved_at.error();
+    return json{{"approvedAt", ToEpochSeconds(*approved_at)}}.dump();
+  });
+
+  table.Register("PutActionRevision", [&executions](const CallContext& context,
+                                                    const json& input) -> Result<std::string> {
+    const std::string revision = Str(input.at("actionRevision"), "revisionId");
+    auto id = executions.PutActionRevision(ScopeOf(context), Str(input, "pipelineName"),
+                                           Str(input, "stageName"), Str(input, "actionName"),
+                                           revision, {"PutActionRevision", CallerArn(context)});
+    if (!id) return id.error();
+    return json{{"newRevision", id->second}, {"pipelineExecutionId", id->first}}.dump();
+  });
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,209 @@
+// The engine's answers to people acting on executions in flight: stopping
+// them, retrying a failed stage, disabling transitions and answering manual
+// approvals. Timeouts of waiting actions are here too.
+#include <algorithm>
+
+#include "engine_state.h"
+#include "sluice/common/ids.h"
+#include "sluice/domain/errors.h"
+
+namespace sluice::domain {
+
+ActionRun* ExecutionEngine::CurrentAction(Run& run, std::string_view stage, std::string_view action) {
+  if (!run.active() || run.execution.stage_runs.empty() || run.execution.waiting_for_stage) {
+    return nullptr;
+  }
+  StageRun& stage_run = run.execution.stage_runs.back();
+  if (stage_run.stage_name != stage) return nullptr;
+  for (ActionRun& candidate : stage_run.actions) {
+    if (!candidate.replaced && candidate.action_name == action &&
+        candidate.status == ActionStatus::kInProgress) {
+      return &candidate;
+    }
+  }
+  return nullptr;
+}
+
+void ExecutionEngine::TimeOut(ActionRun& action) {
+  if (!action.token.empty()) {
+    FailAction(action, "JobFailed", "The manual approval action timed out");
+    return;
+  }
+  CloseJob(action, JobStatus::kTimedOut);
+  FailAction(action, "JobFailed", "The job was not completed in time by a job worker");
+}
+
+Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
+                             std::string_view execution_id, bool abandon, std::string reason) {
+  std::lock_guard lock(mutex_);
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  Run* run = it == pipelines_.end() ? nullptr : it->second->Find(execution_id);
+  if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
+  PipelineRuntime& runtime = *it->second;
+  PipelineExecution& execution = run->execution;
+  if (!run->active()) {
+    return ServiceError(ErrorCode::kPipelineExecutionNotStoppable,
+                        "Unable to stop pipeline execution " + execution.id +
+                            " because it is in " + std::string(ToString(execution.status)) +
+                            " state");
+  }
+  if (execution.status == ExecutionStatus::kStopping && !abandon) {
+    return ServiceError(ErrorCode::kDuplicatedStopRequest,
+                        "Pipeline execution " + execution.id +
+                            " is already stopping; only stop and abandon is possible now");
+  }
+  execution.stop_reason = std::move(reason);
+  execution.status = ExecutionStatus::kStopping;
+  execution.last_update_time = clock_.Now();
+  if (execution.waiting_for_stage || execution.stage_runs.empty()) {
+    // Between stages nothing runs: it stops at once.
+    Finish(runtime, *run, ExecutionStatus::kStopped, "");
+  } else {
+    StageRun& stage_run = execution.stage_runs.back();
+    stage_run.status = StageStatus::kStopping;
+    if (abandon) {
+      for (ActionRun& action : stage_run.actions) {
+        if (!action.replaced && action.status == ActionStatus::kInProgress) AbandonAction(action);
+      }
+    }
+    FinishGroupIfDone(runtime, *run);
+  }
+  Retire(runtime);
+  ScheduleChanged();
+  return Ok{};
+}
+
+Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std::string_view stage,
+                              std::string_view execution_id, RetryMode mode) {
+  std::lock_guard lock(mutex_);
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  Run* run = it == pipelines_.end() ? nullptr : it->second->Find(execution_id);
+  if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
+  PipelineRuntime& runtime = *it->second;
+  PipelineExecution& execution = run->execution;
+  const bool resumable =
+      (execution.status == ExecutionStatus::kFailed || execution.status == ExecutionStatus::kStopped) &&
+      run->view && !execution.stage_runs.empty() && execution.stage_runs.back().stage_name == stage;
+  if (!resumable) {
+    return ServiceError(ErrorCode::kStageNotRetryable,
+                        "Stage " + std::string(stage) + " of pipeline execution " + execution.id +
+                            " cannot be retried: only the failed or stopped stage of a failed or "
+                            "stopped execution can be");
+  }
+  // Only the latest execution through a stage may run it again.
+  for (const auto& other : runtime.runs) {
+    if (other.get() == run || other->execution.sequence < execution.sequence) continue;
+    for (const StageRun& stage_run : other->execution.stage_runs) {
+      if (stage_run.stage_name == stage) {
+        return ServiceError(ErrorCode::kNotLatestPipelineExecution,
+                            "Pipeline execution " + execution.id +
+                                " is not the latest execution in stage " + std::string(stage) +
+                                "; execution " + other->execution.id + " is newer");
+      }
+    }
+  }
+  if (execution.mode != ExecutionMode::kParallel && runtime.holders.contains(stage)) {
+    return ServiceError(ErrorCode::kConflict, "Stage " + std::string(stage) +
+                                                  " is in use by another execution");
+  }
+  if (auto status = CheckLimits(runtime, execution.mode); !status) return status;
+
+  StageRun& stage_run = execution.stage_runs.back();
+  const StageView& stage_view = run->Stage(execution.stage_runs.size() - 1);
+  ++stage_run.manual_retries;
+  stage_run.retry_mode = mode == RetryMode::kAllActions ? "ALL_ACTIONS" : "FAILED_ACTIONS";
+  for (ActionRun& action : stage_run.actions) {
+    if (mode == RetryMode::kAllActions || action.status != ActionStatus::kSucceeded) {
+      action.replaced = true;
+    }
+  }
+  if (mode == RetryMode::kAllActions) stage_run.current_run_order = stage_view.run_orders.front();
+  stage_run.status = StageStatus::kInProgress;
+  execution.status = ExecutionStatus::kInProgress;
+  execution.status_summary.clear();
+  execution.stop_reason.reset();
+  execution.last_update_time = clock_.Now();
+  if (execution.mode != ExecutionMode::kParallel) runtime.holders[stage_view.name] = execution.id;
+  // Back among the runs in progress, in start order.
+  const auto place = std::find_if(runtime.active.begin(), runtime.active.end(), [&](const Run* r) {
+    return r->execution.sequence > execution.sequence;
+  });
+  runtime.active.insert(place, run);
+  --runtime.finished;
+  busy_.insert(&runtime);
+  StartGroup(*run);
+  FinishGroupIfDone(runtime, *run);
+  ScheduleChanged();
+  return Ok{};
+}
+
+void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipeline,
+                                    std::string_view stage, TransitionKind kind,
+                                    std::optional<TransitionBlock> block) {
+  std::lock_guard lock(mutex_);
+  PipelineRuntime& runtime = RuntimeFor(scope, pipeline.name);
+  auto& blocks = kind == TransitionKind::kInbound ? runtime.inbound_blocks : runtime.outbound_blocks;
+  if (block) {
+    block->when = clock_.Now();
+    blocks.insert_or_assign(std::string(stage), std::move(*block));
+    return;
+  }
+  if (blocks.erase(std::string(stage)) == 0) return;
+  // The stage the opened transition leads into.
+  std::string entered(stage);
+  if (kind == TransitionKind::kOutbound) {
+    const auto it = std::find_if(pipeline.stages.begin(), pipeline.stages.end(),
+                                 [&](const StageView& s) { return s.name == stage; });
+    if (it == pipeline.stages.end() || it + 1 == pipeline.stages.end()) return;
+    entered = (it + 1)->name;
+  }
+  AdmitWaiters(runtime, entered);
+  Retire(runtime);
+  ScheduleChanged();
+}
+
+Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string_view pipeline,
+                                                 std::string_view stage, std::string_view action,
+                                                 const ApprovalAnswer& answer) {
+  std::lock_guard lock(mutex_);
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  const auto invalid = [&] {
+    return ServiceError(ErrorCode::kInvalidApprovalToken,
+                        "The approval token " + answer.token + " is not valid for action " +
+                            std::string(action) + " in stage " + std::string(stage));
+  };
+  if (it == pipelines_.end()) return invalid();
+  PipelineRuntime& runtime = *it->second;
+  const auto now = clock_.Now();
+  for (Run* run : std::vector<Run*>(runtime.active)) {
+    ActionRun* waiting = CurrentAction(*run, stage, action);
+    if (waiting == nullptr || waiting->token.empty() || waiting->token != answer.token) continue;
+    waiting->summary = answer.summary;
+    waiting->updated_by = answer.user;
+    if (answer.approved) {
+      SucceedAction(*run, *waiting);
+    } else {
+      FailAction(*waiting, "JobFailed", "Rejected by " + answer.user);
+    }
+    FinishGroupIfDone(runtime, *run);
+    Retire(runtime);
+    ScheduleChanged();
+    return now;
+  }
+  // Not waiting: was that token answered already?
+  for (const auto& run : runtime.runs) {
+    for (const StageRun& stage_run : run->execution.stage_runs) {
+      for (const ActionRun& done : stage_run.actions) {
+        if (done.token == answer.token && done.action_name == action &&
+            done.status != ActionStatus::kInProgress) {
+          return ServiceError(ErrorCode::kApprovalAlreadyCompleted,
+                              "The approval action " + std::string(action) +
+                                  " has already been answered or has ended");
+        }
+      }
+    }
+  }
+  return invalid();
+}
+
+}  // namespace sluice::domain

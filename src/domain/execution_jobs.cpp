@@ -1,0 +1,244 @@
+// The engine's side of the job protocol: actions that outside workers do.
+// A job is created when its action starts, handed out by a poll (with a
+// nonce), acknowledged, and ended by the worker's success or failure, which
+// ends the action, or by the job timeout. A success with a continuation token
+// ends this job and queues another for the same action.
+#include <algorithm>
+
+#include "engine_state.h"
+#include "sluice/common/ids.h"
+#include "sluice/domain/errors.h"
+
+namespace sluice::domain {
+
+namespace {
+
+// AWS's limit on the output variables of one action, in characters of
+// names and values together.
+constexpr std::size_t kMaxOutputVariablesSize = 122880;
+
+bool IsFinished(JobStatus status) {
+  return status == JobStatus::kSucceeded || status == JobStatus::kFailed ||
+         status == JobStatus::kTimedOut;
+}
+
+ServiceError JobNotFound(std::string_view job_id) {
+  return {ErrorCode::kJobNotFound, "Job " + std::string(job_id) + " not found"};
+}
+
+}  // namespace
+
+std::string_view ToString(JobStatus status) {
+  switch (status) {
+    case JobStatus::kCreated: return "Created";
+    case JobStatus::kQueued: return "Queued";
+    case JobStatus::kDispatched: return "Dispatched";
+    case JobStatus::kInProgress: return "InProgress";
+    case JobStatus::kTimedOut: return "TimedOut";
+    case JobStatus::kSucceeded: return "Succeeded";
+    case JobStatus::kFailed: return "Failed";
+  }
+  return "Created";
+}
+
+bool ExecutionEngine::StartsJob(const ActionView& action) const {
+  return action.owner == "Custom" || action.owner == "ThirdParty" ||
+         (action.owner == "AWS" && options_.external_providers.contains(action.provider));
+}
+
+void ExecutionEngine::CreateJob(Run& run, ActionRun& action) {
+  const auto now = clock_.Now();
+  const StageView& stage = run.Stage(run.execution.stage_runs.size() - 1);
+  const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
+                                 [&](const ActionView& a) { return a.name == action.action_name; });
+  Job job;
+  job.id = RandomUuid();
+  job.kind = action.owner == "ThirdParty" ? JobKind::kThirdParty : JobKind::kCustom;
+  job.scope = run.scope;
+  if (job.kind == JobKind::kThirdParty) job.client_id = RandomUuid();
+  job.type = {action.category, action.owner, action.provider, action.version};
+  job.pipeline_name = run.execution.pipeline_name;
+  job.execution_id = run.execution.id;
+  job.stage_name = action.stage_name;
+  job.action_name = action.action_name;
+  job.action_execution_id = action.action_execution_id;
+  job.configuration = action.resolved_configuration;
+  job.input_artifacts = action.input_artifacts;
+  for (const std::string& output : view->output_artifacts) {
+    job.output_artifacts.push_back({output, run.view->artifact_bucket,
+                                    run.execution.pipeline_name.substr(0, 20) + "/" +
+                                        output.substr(0, 10) + "/" + RandomHex(7)});
+  }
+  // A continuation round: the worker's token and the same deadline.
+  if (!action.job_id.empty()) {
+    if (const auto previous = jobs_.find(action.job_id); previous != jobs_.end()) {
+      job.continuation_token = previous->second.continuation_token;
+    }
+  } else {
+    action.deadline = now + options_.job_timeout;
+  }
+  job.created = now;
+  action.job_id = job.id;
+  run.jobs.push_back(job.id);
+  jobs_.emplace(job.id, std::move(job));
+}
+
+void ExecutionEngine::CloseJob(ActionRun& action, JobStatus status) {
+  if (action.job_id.empty()) return;
+  const auto it = jobs_.find(action.job_id);
+  if (it != jobs_.end() && !IsFinished(it->second.status)) it->second.status = status;
+}
+
+Result<Job*> ExecutionEngine::FindJob(const Scope& scope, std::string_view job_id,
+                                      const std::optional<std::string>& client_token) const {
+  const auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second.scope.account_id != scope.account_id ||
+      it->second.scope.region != scope.region) {
+    return JobNotFound(job_id);
+  }
+  Job& job = it->second;
+  if (client_token) {
+    if (job.kind != JobKind::kThirdParty) return JobNotFound(job_id);
+    if (*client_token != job.client_id) {
+      return ServiceError(ErrorCode::kInvalidClientToken,
+                          "The client token is not valid for job " + job.id);
+    }
+  } else if (job.kind == JobKind::kThirdParty) {
+    return JobNotFound(job_id);
+  }
+  return &job;
+}
+
+std::pair<ExecutionEngine::PipelineRuntime*, ExecutionEngine::Run*> ExecutionEngine::JobOwner(
+    const Job& job) {
+  const auto it = pipelines_.find(RuntimeKey(job.scope, job.pipeline_name));
+  if (it == pipelines_.end()) return {nullptr, nullptr};
+  return {it->second.get(), it->second->Find(job.execution_id)};
+}
+
+std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
+                                           const ActionTypeKey& type, std::size_t max_batch,
+                                           const std::map<std::string, std::string>& query) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<Clock::TimePoint, Job*>> ready;
+  for (auto& [id, job] : jobs_) {
+    if (job.kind != kind || job.status != JobStatus::kCreated ||
+        job.scope.account_id != scope.account_id || job.scope.region != scope.region ||
+        job.type.category != type.category || job.type.owner != type.owner ||
+        job.type.provider != type.provider || job.type.version != type.version) {
+      continue;
+    }
+    const bool matches = std::all_of(query.begin(), query.end(), [&](const auto& entry) {
+      const auto value = job.configuration.find(entry.first);
+      return value != job.configuration.end() && value->second == entry.second;
+    });
+    if (matches) ready.emplace_back(job.created, &job);
+  }
+  // Oldest first.
+  std::stable_sort(ready.begin(), ready.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Job> dispatched;
+  for (auto& [created, job] : ready) {
+    if (dispatched.size() == max_batch) break;
+    job->status = JobStatus::kDispatched;
+    job->nonce = RandomUuid();
+    dispatched.push_back(*job);
+  }
+  return dispatched;
+}
+
+Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::string_view job_id,
+                                                  std::string_view nonce,
+                                                  const std::optional<std::string>& client_token) {
+  std::lock_guard lock(mutex_);
+  auto found = FindJob(scope, job_id, client_token);
+  if (!found) return found.error();
+  Job& job = **found;
+  if (job.nonce.empty() || job.nonce != nonce) {
+    return ServiceError(ErrorCode::kInvalidNonce,
+                        "The nonce does not match the one given for job " + job.id);
+  }
+  if (job.status == JobStatus::kDispatched) job.status = JobStatus::kInProgress;
+  return job.status;
+}
+
+Result<Job> ExecutionEngine::GetJob(const Scope& scope, std::string_view job_id,
+                                    const std::optional<std::string>& client_token) const {
+  std::lock_guard lock(mutex_);
+  auto found = FindJob(scope, job_id, client_token);
+  if (!found) return found.error();
+  return **found;
+}
+
+Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, JobSuccess success,
+                                   const std::optional<std::string>& client_token) {
+  std::lock_guard lock(mutex_);
+  auto found = FindJob(scope, job_id, client_token);
+  if (!found) return found.error();
+  Job& job = **found;
+  if (IsFinished(job.status)) {
+    return ServiceError(ErrorCode::kInvalidJobState,
+                        "Job " + job.id + " is already " + std::string(ToString(job.status)));
+  }
+  if (success.continuation_token && !success.output_variables.empty()) {
+    return ServiceError::Validation(
+        "Output variables can only be given with the final result, not with a continuation token");
+  }
+  std::size_t size = 0;
+  for (const auto& [key, value] : success.output_variables) size += key.size() + value.size();
+  if (size > kMaxOutputVariablesSize) {
+    return ServiceError(ErrorCode::kOutputVariablesSizeExceeded,
+                        "The output variables exceed the limit of " +
+                            std::to_string(kMaxOutputVariablesSize) + " characters");
+  }
+  job.status = JobStatus::kSucceeded;
+  auto [runtime, run] = JobOwner(job);
+  ActionRun* action =
+      run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
+  if (action == nullptr || action->job_id != job.id) return Ok{};  // its action has ended
+  action->last_update_time = clock_.Now();
+  if (success.summary) action->summary = *success.summary;
+  if (success.external_execution_id) action->external_execution_id = *success.external_execution_id;
+  if (success.percent_complete) action->percent_complete = *success.percent_complete;
+  if (success.continuation_token) {
+    job.continuation_token = *success.continuation_token;
+    CreateJob(*run, *action);  // the next round, for the same action
+    ScheduleChanged();
+    return Ok{};
+  }
+  if (success.revision && action->external_execution_id.empty()) {
+    action->external_execution_id = *success.revision;
+  }
+  action->output_variables = std::move(success.output_variables);
+  SucceedAction(*run, *action);
+  FinishGroupIfDone(*runtime, *run);
+  Retire(*runtime);
+  ScheduleChanged();
+  return Ok{};
+}
+
+Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
+                                const JobFailure& failure,
+                                const std::optional<std::string>& client_token) {
+  std::lock_guard lock(mutex_);
+  auto found = FindJob(scope, job_id, client_token);
+  if (!found) return found.error();
+  Job& job = **found;
+  if (IsFinished(job.status)) {
+    return ServiceError(ErrorCode::kInvalidJobState,
+                        "Job " + job.id + " is already " + std::string(ToString(job.status)));
+  }
+  job.status = JobStatus::kFailed;
+  auto [runtime, run] = JobOwner(job);
+  ActionRun* action =
+      run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
+  if (action == nullptr || action->job_id != job.id) return Ok{};
+  if (failure.external_execution_id) action->external_execution_id = *failure.external_execution_id;
+  FailAction(*action, failure.type, failure.message);
+  FinishGroupIfDone(*runtime, *run);
+  Retire(*runtime);
+  ScheduleChanged();
+  return Ok{};
+}
+
+}  // namespace sluice::domain

@@ -1,0 +1,91 @@
+// ExecutionService's operations on executions in flight: they resolve the
+// pipeline (and its stage and action) as AWS does, then hand over to the
+// engine, which owns every state change.
+#include <algorithm>
+
+#include "sluice/domain/errors.h"
+#include "sluice/domain/execution_service.h"
+
+namespace sluice::domain {
+
+namespace {
+
+const StageView* FindStage(const PipelineView& pipeline, std::string_view stage) {
+  const auto it = std::find_if(pipeline.stages.begin(), pipeline.stages.end(),
+                               [&](const StageView& s) { return s.name == stage; });
+  return it == pipeline.stages.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const PipelineView>> ExecutionService::ViewWithStage(
+    const Scope& scope, std::string_view pipeline, std::string_view stage) const {
+  auto view = LatestView(scope, pipeline);
+  if (!view) return view.error();
+  if (FindStage(**view, stage) == nullptr) return StageNotFound(pipeline, stage);
+  return view;
+}
+
+Status ExecutionService::Stop(const Scope& scope, std::string_view pipeline,
+                              std::string_view execution_id, bool abandon, std::string reason) {
+  if (auto view = LatestView(scope, pipeline); !view) return view.error();
+  return engine_.Stop(scope, pipeline, execution_id, abandon, std::move(reason));
+}
+
+Status ExecutionService::Retry(const Scope& scope, std::string_view pipeline,
+                               std::string_view stage, std::string_view execution_id,
+                               RetryMode mode) {
+  if (auto view = ViewWithStage(scope, pipeline, stage); !view) return view.error();
+  return engine_.Retry(scope, pipeline, stage, execution_id, mode);
+}
+
+Status ExecutionService::SetTransition(const Scope& scope, std::string_view pipeline,
+                                       std::string_view stage, TransitionKind kind,
+                                       std::optional<TransitionBlock> block) {
+  auto view = ViewWithStage(scope, pipeline, stage);
+  if (!view) return view.error();
+  engine_.SetTransition(scope, **view, stage, kind, std::move(block));
+  return Ok{};
+}
+
+Result<Clock::TimePoint> ExecutionService::Answer(const Scope& scope, std::string_view pipeline,
+                                                  std::string_view stage, std::string_view action,
+                                                  const ApprovalAnswer& answer) {
+  auto view = ViewWithStage(scope, pipeline, stage);
+  if (!view) return view.error();
+  const StageView& stage_view = *FindStage(**view, stage);
+  const bool known = std::any_of(stage_view.actions.begin(), stage_view.actions.end(),
+                                 [&](const ActionView& a) { return a.name == action; });
+  if (!known) return ActionNotFound(stage, action);
+  return engine_.Answer(scope, pipeline, stage, action, answer);
+}
+
+Result<std::pair<std::string, bool>> ExecutionService::PutActionRevision(
+    const Scope& scope, std::string_view pipeline, std::string_view stage, std::string_view action,
+    std::string revision, ExecutionTrigger trigger) {
+  auto view = ViewWithStage(scope, pipeline, stage);
+  if (!view) return view.error();
+  if ((*view)->FindSourceAction(action) == nullptr || (*view)->stages.front().name != stage) {
+    const StageView& stage_view = *FindStage(**view, stage);
+    const bool known = std::any_of(stage_view.actions.begin(), stage_view.actions.end(),
+                                   [&](const ActionView& a) { return a.name == action; });
+    if (!known) return ActionNotFound(stage, action);
+    return ServiceError::Validation("Action '" + std::string(action) +
+                                    "' is not a source action; only source actions take a revision");
+  }
+  for (const PipelineExecution& execution : engine_.List(scope, pipeline)) {  // newest first
+    for (const SourceRevision& source : execution.source_revisions) {
+      if (source.action_name == action && source.revision_id == revision) {
+        return std::make_pair(execution.id, false);
+      }
+    }
+  }
+  StartRequest request;
+  request.trigger = std::move(trigger);
+  request.action_revision = std::make_pair(std::string(action), std::move(revision));
+  auto id = engine_.Start(scope, std::move(*view), std::move(request));
+  if (!id) return id.error();
+  return std::make_pair(std::move(*id), true);
+}
+
+}  // namespace sluice::domain
