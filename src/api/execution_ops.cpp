@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_members.h"
 #include "sluice/api/pipeline_ops.h"
 
 namespace sluice::api {
@@ -104,12 +105,6 @@ std::optional<std::size_t> MaxResults(const json& input) {
   const auto it = input.find("maxResults");
   if (it == input.end() || it->is_null()) return std::nullopt;
   return it->get<std::size_t>();
-}
-
-std::optional<std::string> OptionalString(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  return it->get<std::string>();
 }
 
 }  // namespace
