@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sluice/api/action_type_ops.h"
 #include "sluice/api/execution_ops.h"
 #include "sluice/api/pipeline_ops.h"
 #include "sluice/version.h"
@@ -14,6 +15,7 @@ Services::Services(const Clock& clock, const Options& options)
       executions_(repository_, engine_) {
   api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
   api::RegisterExecutionOps(operations_, executions_);
+  api::RegisterActionTypeOps(operations_, action_types_);
 }
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {
