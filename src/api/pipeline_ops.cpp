@@ -1,9 +1,9 @@
 #include "sluice/api/pipeline_ops.h"
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "sluice/api/execution_ops.h"
+#include "sluice/api/tag_codec.h"
 #include "sluice/common/logging.h"
 
 namespace sluice::api {
@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxTagsPerResource = 50;  // AWS's quota
-
 json SummaryJson(const domain::PipelineSummary& summary) {
   return {{"name", summary.name},
           {"version", summary.version},
@@ -21,12 +19,6 @@ json SummaryJson(const domain::PipelineSummary& summary) {
           {"executionMode", std::string(domain::ToString(summary.mode))},
           {"created", ToEpochSeconds(summary.created)},
           {"updated", ToEpochSeconds(summary.updated)}};
-}
-
-std::string TagsJson(const std::vector<domain::Tag>& tags) {
-  json list = json::array();
-  for (const auto& tag : tags) list.push_back({{"key", tag.key}, {"value", tag.value}});
-  return list.dump();
 }
 
 }  // namespace
@@ -54,33 +46,6 @@ ListPipelinesRequest DecodeListPipelines(const json& input) {
   return request;
 }
 
-Result<std::vector<domain::Tag>> DecodeTags(const json& input) {
-  std::vector<domain::Tag> tags;
-  const auto it = input.find("tags");
-  if (it == input.end() || it->is_null()) return tags;
-  std::set<std::string> keys;
-  for (const json& tag : *it) {
-    if (tag.is_null()) continue;
-    domain::Tag decoded{tag.at("key").get<std::string>(), tag.at("value").get<std::string>()};
-    if (decoded.key.rfind("aws:", 0) == 0) {
-      return ServiceError(ErrorCode::kInvalidTags,
-                          "Not allowed to modify system tags. System tags start with 'aws:'.");
-    }
-    if (!keys.insert(decoded.key).second) {
-      return ServiceError(ErrorCode::kInvalidTags,
-                          "Tag keys must be unique. Duplicate tag key: " + decoded.key);
-    }
-    tags.push_back(std::move(decoded));
-  }
-  if (tags.size() > kMaxTagsPerResource) {
-    return ServiceError(ErrorCode::kTooManyTags, "A resource can have at most " +
-                                                     std::to_string(kMaxTagsPerResource) +
-                                                     " tags; the request has " +
-                                                     std::to_string(tags.size()));
-  }
-  return tags;
-}
-
 std::string EncodePipelineWithMetadata(const domain::PipelineSnapshot& snapshot) {
   const json metadata = {{"pipelineArn", snapshot.arn},
                          {"created", ToEpochSeconds(snapshot.summary.created)},
@@ -101,7 +66,7 @@ void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service
                                                        const json& input) -> Result<std::string> {
     auto tags = DecodeTags(input);
     if (!tags) return tags.error();
-    const std::string tags_json = TagsJson(*tags);
+    const std::string tags_json = EncodeTags(*tags);
     auto created = service.Create(ScopeOf(context), input.at("pipeline"), std::move(*tags));
     if (!created) return created.error();
     if (options.executions != nullptr && options.start_on_create) {

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/api/execution_ops.h"
-#include "sluice/api/json_fields.h"
+#include "json_members.h"
 #include "sluice/api/pipeline_ops.h"
 
 namespace sluice::api {

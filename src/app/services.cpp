@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sluice/api/action_type_ops.h"
 #include "sluice/api/execution_ops.h"
 #include "sluice/api/job_ops.h"
 #include "sluice/api/pipeline_ops.h"
@@ -18,6 +19,7 @@ Services::Services(const Clock& clock, const Options& options)
   api::RegisterExecutionOps(operations_, executions_);
   api::RegisterStageControlOps(operations_, executions_);
   api::RegisterJobOps(operations_, engine_);
+  api::RegisterActionTypeOps(operations_, action_types_);
 }
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {

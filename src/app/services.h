@@ -1,9 +1,9 @@
 // Services: everything under the wire, wired as the server runs it: the
-// in-memory store, the pipeline and execution services, the execution engine
-// and the operation table that routes to them. main() builds one over the
-// system clock and runs the engine on a thread of its own; the fuzzers
-// (tests/fuzz) build one over a FakeClock and step the engine themselves, so
-// both exercise the same wiring.
+// in-memory store, the pipeline and execution services, the action type
+// registry, the execution engine and the operation table that routes to them.
+// main() builds one over the system clock and runs the engine on a thread of
+// its own; the fuzzers (tests/fuzz) build one over a FakeClock and step the
+// engine themselves, so both exercise the same wiring.
 //
 // Thread-safety: that of its parts (all thread-safe once built). Not movable:
 // the parts hold references to each other.
@@ -12,6 +12,7 @@
 #include "options.h"
 #include "sluice/api/operation_table.h"
 #include "sluice/common/clock.h"
+#include "sluice/domain/action_type_registry.h"
 #include "sluice/domain/execution_engine.h"
 #include "sluice/domain/execution_service.h"
 #include "sluice/domain/pipeline_service.h"
@@ -37,6 +38,7 @@ class Services {
   domain::PipelineService pipelines_;
   domain::ExecutionEngine engine_;
   domain::ExecutionService executions_;
+  domain::ActionTypeRegistry action_types_;
   api::OperationTable operations_;
 };
 

@@ -355,7 +355,7 @@ class WireTest(ServerTestCase):
         operations = list(model.operation_names)
         self.assertEqual(len(operations), 44)
         implemented = {"CreatePipeline", "GetPipeline", "UpdatePipeline", "DeletePipeline",
-                       "ListPipelines"}
+                       "ListPipelines", "ListActionTypes", "ListRuleTypes"}
         conn = self.server.connection()
         self.addCleanup(conn.close)
         for name in operations:

@@ -1,5 +1,6 @@
-// Small helpers the operation codecs share for reading validated input and
-// writing AWS's shapes: optional members, string maps, omitted empties.
+// Readers and writers of members the operation families share: optional
+// members of validated request JSON, string maps, omitted empties. Private to
+// the api layer. Stateless: safe anywhere.
 #pragma once
 
 #include <cstddef>

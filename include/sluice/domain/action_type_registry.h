@@ -1,0 +1,81 @@
+// ActionTypeRegistry: the action types each account sees in each Region. The
+// built-in AWS and ThirdParty types (those of action_catalog.h, with their
+// configuration properties and URL templates) exist in every scope; custom
+// types are created and deleted per scope; UpdateActionType replaces a
+// built-in ThirdParty type's record in the caller's scope only. Also lists
+// the rule types of stage conditions, which are the same everywhere.
+// Thread-safe: one mutex guards all per-scope state.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/common/result.h"
+#include "sluice/domain/action_type.h"
+#include "sluice/domain/pipeline.h"
+
+namespace sluice::domain {
+
+struct ActionTypeRegistryLimits {
+  std::size_t max_custom_types_per_scope = 50;  // AWS's quota per Region
+  std::size_t page_size = 50;                   // ListActionTypes has no maxResults
+};
+
+struct ActionTypePage {
+  std::vector<ActionType> action_types;
+  std::optional<std::string> next_token;
+};
+
+class ActionTypeRegistry {
+ public:
+  explicit ActionTypeRegistry(ActionTypeRegistryLimits limits = {});
+  ActionTypeRegistry(const ActionTypeRegistry&) = delete;
+  ActionTypeRegistry& operator=(const ActionTypeRegistry&) = delete;
+
+  // The owner is set to Custom. Re-creating a live type with the same
+  // definition returns it unchanged (and keeps its tags); a different
+  // definition is refused. A deleted type comes back only with the exact
+  // definition it had (AWS: "restore" a deleted custom action).
+  Result<ActionType> CreateCustom(const Scope& scope, ActionType definition);
+  // Marks the type deleted. Deleting one that does not exist succeeds.
+  void DeleteCustom(const Scope& scope, std::string_view category, std::string_view provider,
+                    std::string_view version);
+  // Sorted by owner, category, provider and version; `owner` filters.
+  Result<ActionTypePage> List(const Scope& scope, const std::optional<std::string>& owner,
+                              const std::optional<std::string>& next_token) const;
+  // ActionTypeNotFoundException when the scope has no such (live) type.
+  Result<ActionType> Get(const Scope& scope, const ActionTypeId& id) const;
+  // Replaces a ThirdParty type's record in this scope. AWS-owned types belong
+  // to AWS: RequestFailedException. Unknown types: ActionTypeNotFoundException.
+  Status Update(const Scope& scope, ActionType declaration);
+
+  // What the execution engine reads: the live type, or nothing.
+  std::optional<ActionType> Find(const Scope& scope, const ActionTypeId& id) const;
+
+  static const std::vector<RuleType>& RuleTypes();
+
+ private:
+  struct CustomEntry {
+    ActionType type;
+    bool deleted = false;
+  };
+  struct ScopeTypes {
+    std::map<std::string, CustomEntry> custom;      // by SortKey
+    std::map<std::string, ActionType> overridden;  // built-ins replaced by Update
+  };
+
+  static std::string ScopeKey(const Scope& scope);
+  const ScopeTypes* Types(const Scope& scope) const;  // nullptr: none yet
+  std::optional<ActionType> FindLocked(const Scope& scope, const ActionTypeId& id) const;
+
+  const ActionTypeRegistryLimits limits_;
+  mutable std::mutex mutex_;
+  std::map<std::string, ScopeTypes> scopes_;  // guarded by mutex_
+};
+
+}  // namespace sluice::domain
