@@ -15,4 +15,12 @@ ServiceError PipelineVersionNotFound(const Scope& scope, std::string_view name, 
 ServiceError PipelineNameInUse(const Scope& scope, std::string_view name);
 ServiceError PipelineLimitExceeded(const Scope& scope, std::size_t limit);
 
+// Tagging and webhooks.
+ServiceError SystemTagKey();
+ServiceError TagLimitExceeded(std::string_view arn);
+ServiceError InvalidArn(std::string_view arn);
+// `kind` is "pipeline", "webhook" or "resource".
+ServiceError ResourceNotFound(const Scope& scope, std::string_view kind, std::string_view name);
+ServiceError WebhookNotFound(const Scope& scope, std::string_view name);
+
 }  // namespace sluice::domain
