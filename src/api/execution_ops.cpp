@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_members.h"
 #include "sluice/api/pipeline_ops.h"
 
 namespace sluice::api {
@@ -101,15 +102,7 @@ json LatestActionJson(const domain::ActionRun& action) {
 }
 
 std::optional<std::size_t> MaxResults(const json& input) {
-  const auto it = input.find("maxResults");
-  if (it == input.end() || it->is_null()) return std::nullopt;
-  return it->get<std::size_t>();
-}
-
-std::optional<std::string> OptionalString(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  return it->get<std::string>();
+  return OptionalSize(input, "maxResults");
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 #include "sluice/api/pipeline_ops.h"
 
 #include <nlohmann/json.hpp>
-#include <set>
 
+#include "json_members.h"
 #include "sluice/api/execution_ops.h"
+#include "sluice/api/tag_ops.h"
 #include "sluice/common/logging.h"
 
 namespace sluice::api {
@@ -11,8 +12,6 @@ namespace sluice::api {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kMaxTagsPerResource = 50;  // AWS's quota
 
 json SummaryJson(const domain::PipelineSummary& summary) {
   return {{"name", summary.name},
@@ -23,12 +22,6 @@ json SummaryJson(const domain::PipelineSummary& summary) {
           {"updated", ToEpochSeconds(summary.updated)}};
 }
 
-std::string TagsJson(const std::vector<domain::Tag>& tags) {
-  json list = json::array();
-  for (const auto& tag : tags) list.push_back({{"key", tag.key}, {"value", tag.value}});
-  return list.dump();
-}
-
 }  // namespace
 
 domain::Scope ScopeOf(const CallContext& context) {
@@ -36,49 +29,11 @@ domain::Scope ScopeOf(const CallContext& context) {
 }
 
 GetPipelineRequest DecodeGetPipeline(const json& input) {
-  GetPipelineRequest request{input.at("name").get<std::string>(), std::nullopt};
-  if (const auto it = input.find("version"); it != input.end() && !it->is_null()) {
-    request.version = it->get<int>();
-  }
-  return request;
+  return {input.at("name").get<std::string>(), OptionalMember<int>(input, "version")};
 }
 
 ListPipelinesRequest DecodeListPipelines(const json& input) {
-  ListPipelinesRequest request;
-  if (const auto it = input.find("nextToken"); it != input.end() && !it->is_null()) {
-    request.next_token = it->get<std::string>();
-  }
-  if (const auto it = input.find("maxResults"); it != input.end() && !it->is_null()) {
-    request.max_results = it->get<std::size_t>();
-  }
-  return request;
-}
-
-Result<std::vector<domain::Tag>> DecodeTags(const json& input) {
-  std::vector<domain::Tag> tags;
-  const auto it = input.find("tags");
-  if (it == input.end() || it->is_null()) return tags;
-  std::set<std::string> keys;
-  for (const json& tag : *it) {
-    if (tag.is_null()) continue;
-    domain::Tag decoded{tag.at("key").get<std::string>(), tag.at("value").get<std::string>()};
-    if (decoded.key.rfind("aws:", 0) == 0) {
-      return ServiceError(ErrorCode::kInvalidTags,
-                          "Not allowed to modify system tags. System tags start with 'aws:'.");
-    }
-    if (!keys.insert(decoded.key).second) {
-      return ServiceError(ErrorCode::kInvalidTags,
-                          "Tag keys must be unique. Duplicate tag key: " + decoded.key);
-    }
-    tags.push_back(std::move(decoded));
-  }
-  if (tags.size() > kMaxTagsPerResource) {
-    return ServiceError(ErrorCode::kTooManyTags, "A resource can have at most " +
-                                                     std::to_string(kMaxTagsPerResource) +
-                                                     " tags; the request has " +
-                                                     std::to_string(tags.size()));
-  }
-  return tags;
+  return {OptionalString(input, "nextToken"), OptionalSize(input, "maxResults")};
 }
 
 std::string EncodePipelineWithMetadata(const domain::PipelineSnapshot& snapshot) {
@@ -101,7 +56,7 @@ void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service
                                                        const json& input) -> Result<std::string> {
     auto tags = DecodeTags(input);
     if (!tags) return tags.error();
-    const std::string tags_json = TagsJson(*tags);
+    const std::string tags_json = TagsJson(*tags).dump();
     auto created = service.Create(ScopeOf(context), input.at("pipeline"), std::move(*tags));
     if (!created) return created.error();
     if (options.executions != nullptr && options.start_on_create) {

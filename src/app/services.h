@@ -1,6 +1,6 @@
 // Services: everything under the wire, wired as the server runs it: the
-// in-memory store, the pipeline and execution services, the execution engine
-// and the operation table that routes to them. main() builds one over the
+// in-memory store, the pipeline and execution services, the execution engine,
+// the webhook registry, the tagging service and the operation table that routes to them. main() builds one over the
 // system clock and runs the engine on a thread of its own; the fuzzers
 // (tests/fuzz) build one over a FakeClock and step the engine themselves, so
 // both exercise the same wiring.
@@ -15,6 +15,8 @@
 #include "sluice/domain/execution_engine.h"
 #include "sluice/domain/execution_service.h"
 #include "sluice/domain/pipeline_service.h"
+#include "sluice/domain/tagging.h"
+#include "sluice/domain/webhook_registry.h"
 #include "sluice/protocol/aws_json_router.h"
 #include "sluice/store/in_memory_pipeline_repository.h"
 
@@ -37,6 +39,8 @@ class Services {
   domain::PipelineService pipelines_;
   domain::ExecutionEngine engine_;
   domain::ExecutionService executions_;
+  domain::WebhookRegistry webhooks_;
+  domain::TaggingService tagging_;
   api::OperationTable operations_;
 };
 

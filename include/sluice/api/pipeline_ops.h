@@ -30,8 +30,6 @@ struct ListPipelinesRequest {
 // Decoders take input that passed model validation.
 GetPipelineRequest DecodeGetPipeline(const nlohmann::json& input);
 ListPipelinesRequest DecodeListPipelines(const nlohmann::json& input);
-// Tags checked beyond the model: AWS's 50-tag limit, no "aws:" keys.
-Result<std::vector<domain::Tag>> DecodeTags(const nlohmann::json& input);
 
 std::string EncodePipelineWithMetadata(const domain::PipelineSnapshot& snapshot);
 std::string EncodePipelinePage(const domain::PipelinePage& page);
