@@ -93,23 +93,20 @@ void RegisterWebhookOps(OperationTable& table, domain::WebhookRegistry& registry
     return std::string("{}");
   });
 
+  // Registration answers {} either way: nothing of it shows in AWS's response.
+  using SetRegistration = Status (domain::WebhookRegistry::*)(
+      const domain::Scope&, const std::optional<std::string>&);
+  const auto registration = [&registry](SetRegistration set) {
+    return [&registry, set](const CallContext& context, const json& input) -> Result<std::string> {
+      auto status = (registry.*set)(ScopeOf(context), OptionalString(input, "webhookName"));
+      if (!status) return status.error();
+      return std::string("{}");
+    };
+  };
   table.Register("RegisterWebhookWithThirdParty",
-                 [&registry](const CallContext& context, const json& input)
-                     -> Result<std::string> {
-                   auto status = registry.RegisterWithThirdParty(
-                       ScopeOf(context), OptionalString(input, "webhookName"));
-                   if (!status) return status.error();
-                   return std::string("{}");
-                 });
-
+                 registration(&domain::WebhookRegistry::RegisterWithThirdParty));
   table.Register("DeregisterWebhookWithThirdParty",
-                 [&registry](const CallContext& context, const json& input)
-                     -> Result<std::string> {
-                   auto status = registry.DeregisterWithThirdParty(
-                       ScopeOf(context), OptionalString(input, "webhookName"));
-                   if (!status) return status.error();
-                   return std::string("{}");
-                 });
+                 registration(&domain::WebhookRegistry::DeregisterWithThirdParty));
 }
 
 }  // namespace sluice::api

@@ -179,23 +179,16 @@ Result<TagPage> TaggingService::List(const Scope& caller, std::string_view arn,
                                      std::optional<std::size_t> max_results) const {
   auto target = Resolve(caller, arn);
   if (!target) return target.error();
-  std::string after;
-  bool resume = false;
-  if (next_token) {
-    auto decoded = DecodePageToken(*next_token);
-    if (!decoded) return ServiceError(ErrorCode::kInvalidNextToken, "Invalid nextToken");
-    after = std::move(*decoded);
-    resume = true;
-  }
+  auto after = PageStart(next_token);
+  if (!after) return after.error();
   auto tags = target->owner->Tags(caller, target->arn.id);
   if (!tags) return NotFound(caller, target->arn);
   std::sort(tags->begin(), tags->end(),
             [](const domain::Tag& a, const domain::Tag& b) { return a.key < b.key; });
-  auto first = resume ? std::upper_bound(tags->begin(), tags->end(), after,
-                                         [](const std::string& key, const domain::Tag& tag) {
-                                           return key < tag.key;
-                                         })
-                      : tags->begin();
+  // Keys are never empty, so the start ("") precedes every one.
+  const auto first = std::upper_bound(
+      tags->begin(), tags->end(), *after,
+      [](const std::string& key, const domain::Tag& tag) { return key < tag.key; });
   const std::size_t limit = max_results.value_or(limits_.default_page_size);
   TagPage page;
   for (auto it = first; it != tags->end() && page.tags.size() < limit; ++it) {

@@ -302,19 +302,16 @@ Result<Webhook> WebhookRegistry::Put(const Scope& scope, WebhookDefinition defin
 Result<WebhookPage> WebhookRegistry::List(const Scope& scope,
                                           const std::optional<std::string>& next_token,
                                           std::optional<std::size_t> max_results) const {
-  std::string after;
-  if (next_token) {
-    auto decoded = DecodePageToken(*next_token);
-    if (!decoded) return ServiceError(ErrorCode::kInvalidNextToken, "Invalid NextToken");
-    after = std::move(*decoded);
-  }
+  auto after = PageStart(next_token, "NextToken");
+  if (!after) return after.error();
   const std::size_t limit = max_results.value_or(limits_.default_page_size);
   WebhookPage page;
   std::shared_lock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return page;
   const Webhooks& webhooks = scope_it->second;
-  auto it = next_token ? webhooks.upper_bound(after) : webhooks.begin();
+  // Names are never empty, so the start ("") precedes every one.
+  auto it = webhooks.upper_bound(*after);
   for (; it != webhooks.end() && page.webhooks.size() < limit; ++it) {
     page.webhooks.push_back(it->second);
   }

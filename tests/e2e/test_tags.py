@@ -130,33 +130,28 @@ class WebhookTagsTest(TagsTestCase):
 
 class ArnErrorsTest(TagsTestCase):
 
+    def assert_every_operation_fails(self, resource_arn, code, message_contains=None):
+        for call in (lambda: self.tags_of(resource_arn),
+                     lambda: self.cp.tag_resource(resourceArn=resource_arn,
+                                                  tags=[{"key": "k", "value": "v"}]),
+                     lambda: self.cp.untag_resource(resourceArn=resource_arn, tagKeys=["k"])):
+            with self.assertRaises(ClientError) as ctx:
+                call()
+            self.assertClientError(ctx, code, message_contains)
+
     def test_resource_not_found(self):
         for resource_arn in (arn("no-such-pipeline"), arn("webhook:no-such-hook"),
                              arn("actiontype:Custom/Build/NoSuchTool/1"),
                              arn("tag-elsewhere", account="999999999999"),
                              arn("tag-elsewhere", region="eu-west-1")):
-            for call in (lambda: self.tags_of(resource_arn),
-                         lambda: self.cp.tag_resource(resourceArn=resource_arn,
-                                                      tags=[{"key": "k", "value": "v"}]),
-                         lambda: self.cp.untag_resource(resourceArn=resource_arn,
-                                                        tagKeys=["k"])):
-                with self.assertRaises(ClientError) as ctx:
-                    call()
-                self.assertClientError(ctx, "ResourceNotFoundException")
+            self.assert_every_operation_fails(resource_arn, "ResourceNotFoundException")
 
     def test_invalid_arn(self):
         for resource_arn in (arn("a/b"), arn("stage:x"), arn("webhook:a:b"),
                              "arn:aws:codepipeline:us-east-1:x:246813579135:p",
                              arn("actiontype:Custom/Build"),
                              "arn:aws:codepipeline:us east:246813579135:p"):
-            for call in (lambda: self.tags_of(resource_arn),
-                         lambda: self.cp.tag_resource(resourceArn=resource_arn,
-                                                      tags=[{"key": "k", "value": "v"}]),
-                         lambda: self.cp.untag_resource(resourceArn=resource_arn,
-                                                        tagKeys=["k"])):
-                with self.assertRaises(ClientError) as ctx:
-                    call()
-                self.assertClientError(ctx, "InvalidArnException", resource_arn)
+            self.assert_every_operation_fails(resource_arn, "InvalidArnException", resource_arn)
 
     def test_model_pattern(self):
         for resource_arn in ("not-an-arn", "arn:aws:codebuild:us-east-1:246813579135:p",

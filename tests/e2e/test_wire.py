@@ -355,7 +355,9 @@ class WireTest(ServerTestCase):
         operations = list(model.operation_names)
         self.assertEqual(len(operations), 44)
         implemented = {"CreatePipeline", "GetPipeline", "UpdatePipeline", "DeletePipeline",
-                       "ListPipelines"}
+                       "ListPipelines", "ListWebhooks"}
+        # Implemented, with nothing required by the model but a webhook by the service.
+        needs_webhook = {"RegisterWebhookWithThirdParty", "DeregisterWebhookWithThirdParty"}
         conn = self.server.connection()
         self.addCleanup(conn.close)
         for name in operations:
@@ -375,6 +377,8 @@ class WireTest(ServerTestCase):
                                       "Member must not be null", message)
                 elif name in implemented:
                     self.assertEqual(status, 200, body)
+                elif name in needs_webhook:
+                    self.assertAwsError(status, headers, body, 400, "WebhookNotFoundException")
                 else:
                     message = self.assertAwsError(status, headers, body, 501,
                                                   "NotImplementedException")
