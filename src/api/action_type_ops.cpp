@@ -6,7 +6,7 @@
 
 #include "json_members.h"
 #include "sluice/api/pipeline_ops.h"
-#include "sluice/api/tag_codec.h"
+#include "sluice/api/tag_ops.h"
 
 namespace sluice::api {
 
@@ -65,7 +65,7 @@ json PropertyJson(const domain::ConfigurationProperty& property) {
 
 std::string ActionTypeBody(const domain::ActionType& type) {
   json body = {{"actionType", ActionTypeJson(type)}};
-  if (!type.tags.empty()) body["tags"] = json::parse(EncodeTags(type.tags));
+  if (!type.tags.empty()) body["tags"] = TagsJson(type.tags);
   return body.dump();
 }
 

@@ -60,7 +60,7 @@ domain::ActionTypeKey TypeOf(const json& input) {
   return {Str(type, "category"), Str(type, "owner"), Str(type, "provider"), Str(type, "version")};
 }
 
-std::size_t BatchSize(const json& input) { return MaxResults(input, "maxBatchSize").value_or(1); }
+std::size_t BatchSize(const json& input) { return OptionalSize(input, "maxBatchSize").value_or(1); }
 
 domain::JobSuccess DecodeSuccess(const json& input) {
   domain::JobSuccess success;

@@ -1,6 +1,7 @@
 // Readers and writers of members the operation families share: optional
-// members of validated request JSON, string maps, omitted empties. Private to
-// the api layer. Stateless: safe anywhere.
+// members of validated request JSON (absent or null is nullopt; the model
+// validator has already checked the types), string maps, omitted empties.
+// Private to the api layer. Stateless: safe anywhere.
 #pragma once
 
 #include <cstddef>
@@ -11,17 +12,23 @@
 
 namespace sluice::api {
 
-inline std::optional<std::string> OptionalString(const nlohmann::json& object, const char* key) {
+template <typename T>
+std::optional<T> OptionalMember(const nlohmann::json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
-  return it->get<std::string>();
+  return it->get<T>();
 }
 
-inline std::optional<std::size_t> MaxResults(const nlohmann::json& input,
-                                             const char* key = "maxResults") {
-  const auto it = input.find(key);
-  if (it == input.end() || it->is_null()) return std::nullopt;
-  return it->get<std::size_t>();
+inline std::optional<std::string> OptionalString(const nlohmann::json& object, const char* key) {
+  return OptionalMember<std::string>(object, key);
+}
+
+inline std::optional<std::size_t> OptionalSize(const nlohmann::json& object, const char* key) {
+  return OptionalMember<std::size_t>(object, key);
+}
+
+inline std::optional<std::size_t> MaxResults(const nlohmann::json& input) {
+  return OptionalSize(input, "maxResults");
 }
 
 inline nlohmann::json StringMap(const std::map<std::string, std::string>& map) {

@@ -2,8 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_members.h"
 #include "sluice/api/execution_ops.h"
-#include "sluice/api/tag_codec.h"
+#include "sluice/api/tag_ops.h"
 #include "sluice/common/logging.h"
 
 namespace sluice::api {
@@ -28,22 +29,11 @@ domain::Scope ScopeOf(const CallContext& context) {
 }
 
 GetPipelineRequest DecodeGetPipeline(const json& input) {
-  GetPipelineRequest request{input.at("name").get<std::string>(), std::nullopt};
-  if (const auto it = input.find("version"); it != input.end() && !it->is_null()) {
-    request.version = it->get<int>();
-  }
-  return request;
+  return {input.at("name").get<std::string>(), OptionalMember<int>(input, "version")};
 }
 
 ListPipelinesRequest DecodeListPipelines(const json& input) {
-  ListPipelinesRequest request;
-  if (const auto it = input.find("nextToken"); it != input.end() && !it->is_null()) {
-    request.next_token = it->get<std::string>();
-  }
-  if (const auto it = input.find("maxResults"); it != input.end() && !it->is_null()) {
-    request.max_results = it->get<std::size_t>();
-  }
-  return request;
+  return {OptionalString(input, "nextToken"), OptionalSize(input, "maxResults")};
 }
 
 std::string EncodePipelineWithMetadata(const domain::PipelineSnapshot& snapshot) {
@@ -66,7 +56,7 @@ void RegisterPipelineOps(OperationTable& table, domain::PipelineService& service
                                                        const json& input) -> Result<std::string> {
     auto tags = DecodeTags(input);
     if (!tags) return tags.error();
-    const std::string tags_json = EncodeTags(*tags);
+    const std::string tags_json = TagsJson(*tags).dump();
     auto created = service.Create(ScopeOf(context), input.at("pipeline"), std::move(*tags));
     if (!created) return created.error();
     if (options.executions != nullptr && options.start_on_create) {

@@ -7,6 +7,8 @@
 #include "sluice/api/job_ops.h"
 #include "sluice/api/pipeline_ops.h"
 #include "sluice/api/stage_control_ops.h"
+#include "sluice/api/tag_ops.h"
+#include "sluice/api/webhook_ops.h"
 #include "sluice/version.h"
 
 namespace sluice::app {
@@ -14,12 +16,18 @@ namespace sluice::app {
 Services::Services(const Clock& clock, const Options& options)
     : pipelines_(repository_, clock, options.pipelines),
       engine_(clock, options.engine),
-      executions_(repository_, engine_) {
+      executions_(repository_, engine_),
+      webhooks_(repository_) {
+  // Each kind of taggable resource keeps its own tags.
+  tagging_.Register(domain::ResourceKind::kPipeline, repository_);
+  tagging_.Register(domain::ResourceKind::kWebhook, webhooks_);
   api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
   api::RegisterExecutionOps(operations_, executions_);
   api::RegisterStageControlOps(operations_, executions_);
   api::RegisterJobOps(operations_, engine_);
   api::RegisterActionTypeOps(operations_, action_types_);
+  api::RegisterWebhookOps(operations_, webhooks_);
+  api::RegisterTagOps(operations_, tagging_);
 }
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {

@@ -1,9 +1,10 @@
 // Services: everything under the wire, wired as the server runs it: the
-// in-memory store, the pipeline and execution services, the action type
-// registry, the execution engine and the operation table that routes to them.
-// main() builds one over the system clock and runs the engine on a thread of
-// its own; the fuzzers (tests/fuzz) build one over a FakeClock and step the
-// engine themselves, so both exercise the same wiring.
+// in-memory store, the pipeline and execution services, the execution engine,
+// the action type and webhook registries, the tagging service and the
+// operation table that routes to them. main() builds one over the system
+// clock and runs the engine on a thread of its own; the fuzzers (tests/fuzz)
+// build one over a FakeClock and step the engine themselves, so both exercise
+// the same wiring.
 //
 // Thread-safety: that of its parts (all thread-safe once built). Not movable:
 // the parts hold references to each other.
@@ -16,6 +17,8 @@
 #include "sluice/domain/execution_engine.h"
 #include "sluice/domain/execution_service.h"
 #include "sluice/domain/pipeline_service.h"
+#include "sluice/domain/tagging.h"
+#include "sluice/domain/webhook_registry.h"
 #include "sluice/protocol/aws_json_router.h"
 #include "sluice/store/in_memory_pipeline_repository.h"
 
@@ -39,6 +42,8 @@ class Services {
   domain::ExecutionEngine engine_;
   domain::ExecutionService executions_;
   domain::ActionTypeRegistry action_types_;
+  domain::WebhookRegistry webhooks_;
+  domain::TaggingService tagging_;
   api::OperationTable operations_;
 };
 

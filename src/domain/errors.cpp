@@ -47,4 +47,31 @@ ServiceError ActionNotFound(std::string_view stage, std::string_view action) {
                                           "'"};
 }
 
+ServiceError SystemTagKey() {
+  return {ErrorCode::kInvalidTags,
+          "Not allowed to modify system tags. System tags start with 'aws:'."};
+}
+
+ServiceError TagLimitExceeded(std::string_view arn) {
+  return {ErrorCode::kTooManyTags, "Tag limit exceeded for resource [" + std::string(arn) + "]."};
+}
+
+ServiceError InvalidArn(std::string_view arn) {
+  return {ErrorCode::kInvalidArn,
+          "The ARN '" + std::string(arn) + "' is not a valid CodePipeline resource ARN"};
+}
+
+ServiceError ResourceNotFound(const Scope& scope, std::string_view kind, std::string_view name) {
+  return {ErrorCode::kResourceNotFound, "The account with id '" + scope.account_id +
+                                            "' does not include a " + std::string(kind) +
+                                            " with the name '" + std::string(name) + "'"};
+}
+
+ServiceError WebhookNotFound(const Scope& scope, std::string_view name) {
+  return {ErrorCode::kWebhookNotFound, "Account '" + scope.account_id +
+                                           "' does not have a webhook with name '" +
+                                           std::string(name) + "' in region '" + scope.region +
+                                           "'"};
+}
+
 }  // namespace sluice::domain

@@ -65,4 +65,14 @@ std::optional<std::string> DecodePageToken(std::string_view token) {
   return decoded->substr(kPrefix.size());
 }
 
+Result<std::string> PageStart(const std::optional<std::string>& next_token,
+                              std::string_view member) {
+  if (!next_token) return std::string();
+  auto decoded = DecodePageToken(*next_token);
+  if (!decoded) {
+    return ServiceError(ErrorCode::kInvalidNextToken, "Invalid " + std::string(member));
+  }
+  return std::move(*decoded);
+}
+
 }  // namespace sluice::domain

@@ -65,15 +65,11 @@ void PipelineService::Delete(const Scope& scope, std::string_view name) {
 Result<PipelinePage> PipelineService::List(const Scope& scope,
                                            const std::optional<std::string>& next_token,
                                            std::optional<std::size_t> max_results) const {
-  std::string after;
-  if (next_token) {
-    auto decoded = DecodePageToken(*next_token);
-    if (!decoded) return ServiceError(ErrorCode::kInvalidNextToken, "Invalid nextToken");
-    after = std::move(*decoded);
-  }
+  auto after = PageStart(next_token);
+  if (!after) return after.error();
   const std::size_t limit = max_results.value_or(limits_.default_page_size);
   // One extra tells whether another page follows.
-  auto summaries = repository_.ListAfter(scope, after, limit + 1);
+  auto summaries = repository_.ListAfter(scope, *after, limit + 1);
   PipelinePage page;
   if (summaries.size() > limit) {
     summaries.resize(limit);

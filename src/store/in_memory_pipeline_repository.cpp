@@ -25,6 +25,14 @@ const InMemoryPipelineRepository::Pipelines* InMemoryPipelineRepository::FindSco
   return it == scopes_.end() ? nullptr : &it->second;
 }
 
+InMemoryPipelineRepository::StoredPipeline* InMemoryPipelineRepository::FindPipeline(
+    const domain::Scope& scope, std::string_view name) {
+  const auto scope_it = scopes_.find(ScopeKey(scope));
+  if (scope_it == scopes_.end()) return nullptr;
+  const auto it = scope_it->second.find(name);
+  return it == scope_it->second.end() ? nullptr : &it->second;
+}
+
 Result<PipelineSnapshot> InMemoryPipelineRepository::Insert(const domain::Scope& scope,
                                                             domain::NewPipeline pipeline,
                                                             std::size_t max_pipelines) {
@@ -49,11 +57,9 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::AddVersion(
     const domain::Scope& scope, std::string_view name, domain::PipelineType type,
     domain::ExecutionMode mode, Clock::TimePoint now, const RenderVersion& render) {
   std::unique_lock lock(mutex_);
-  const auto scope_it = scopes_.find(ScopeKey(scope));
-  if (scope_it == scopes_.end()) return domain::PipelineNotFound(scope, name);
-  const auto it = scope_it->second.find(name);
-  if (it == scope_it->second.end()) return domain::PipelineNotFound(scope, name);
-  StoredPipeline& stored = it->second;
+  StoredPipeline* found = FindPipeline(scope, name);
+  if (found == nullptr) return domain::PipelineNotFound(scope, name);
+  StoredPipeline& stored = *found;
   const int version = stored.summary.version + 1;
   stored.versions.push_back(render(version));
   stored.summary.version = version;
@@ -110,6 +116,16 @@ std::optional<std::vector<domain::Tag>> InMemoryPipelineRepository::Tags(
   const auto it = pipelines->find(name);
   if (it == pipelines->end()) return std::nullopt;
   return it->second.tags;
+}
+
+bool InMemoryPipelineRepository::EditTags(const domain::Scope& scope, std::string_view name,
+                                          const TagEdit& edit) {
+  std::unique_lock lock(mutex_);
+  StoredPipeline* stored = FindPipeline(scope, name);
+  if (stored == nullptr) return false;
+  // The edit leaves the tags alone when it fails; its outcome is the caller's.
+  static_cast<void>(edit(stored->tags));
+  return true;
 }
 
 }  // namespace sluice::store

@@ -345,17 +345,18 @@ class WireTest(ServerTestCase):
 
     def test_not_implemented(self):
         status, headers, body = self.server.call(
-            "StopPipelineExecution",
-            {"pipelineName": "demo", "pipelineExecutionId": "0f8fad5b-d9cb-469f-a165-70867728950e"})
+            "ListRuleExecutions", {"pipelineName": "demo"})
         message = self.assertAwsError(status, headers, body, 501, "NotImplementedException")
-        self.assertIn("StopPipelineExecution", message)
+        self.assertIn("ListRuleExecutions", message)
 
     def test_every_operation_validates_first(self):
         model = service_model()
         operations = list(model.operation_names)
         self.assertEqual(len(operations), 44)
         implemented = {"CreatePipeline", "GetPipeline", "UpdatePipeline", "DeletePipeline",
-                       "ListPipelines", "ListActionTypes", "ListRuleTypes"}
+                       "ListPipelines", "ListActionTypes", "ListRuleTypes", "ListWebhooks"}
+        # Implemented, with nothing required by the model but a webhook by the service.
+        needs_webhook = {"RegisterWebhookWithThirdParty", "DeregisterWebhookWithThirdParty"}
         conn = self.server.connection()
         self.addCleanup(conn.close)
         for name in operations:
@@ -375,6 +376,8 @@ class WireTest(ServerTestCase):
                                       "Member must not be null", message)
                 elif name in implemented:
                     self.assertEqual(status, 200, body)
+                elif name in needs_webhook:
+                    self.assertAwsError(status, headers, body, 400, "WebhookNotFoundException")
                 else:
                     message = self.assertAwsError(status, headers, body, 501,
                                                   "NotImplementedException")

@@ -18,4 +18,12 @@ ServiceError ExecutionNotFound(std::string_view pipeline, std::string_view execu
 ServiceError StageNotFound(std::string_view pipeline, std::string_view stage);
 ServiceError ActionNotFound(std::string_view stage, std::string_view action);
 
+// Tagging and webhooks.
+ServiceError SystemTagKey();
+ServiceError TagLimitExceeded(std::string_view arn);
+ServiceError InvalidArn(std::string_view arn);
+// `kind` is "pipeline", "webhook" or "resource".
+ServiceError ResourceNotFound(const Scope& scope, std::string_view kind, std::string_view name);
+ServiceError WebhookNotFound(const Scope& scope, std::string_view name);
+
 }  // namespace sluice::domain

@@ -1,4 +1,6 @@
-// PipelineRepository: the port through which the domain keeps pipelines.
+// PipelineRepository: the port through which the domain keeps pipelines,
+// with their tags (TaggableResources, keyed by pipeline name: the tags given
+// at creation and those TagResource adds live here, and go with the pipeline).
 // Implementations (store/) must be thread-safe: every method may be called
 // concurrently from request threads.
 #pragma once
@@ -12,6 +14,7 @@
 
 #include "sluice/common/result.h"
 #include "sluice/domain/pipeline.h"
+#include "sluice/domain/tagging.h"
 
 namespace sluice::domain {
 
@@ -21,7 +24,7 @@ struct NewPipeline {
   std::vector<Tag> tags;
 };
 
-class PipelineRepository {
+class PipelineRepository : public TaggableResources {
  public:
   virtual ~PipelineRepository() = default;
 
@@ -50,9 +53,6 @@ class PipelineRepository {
   // Up to `limit` summaries in name order, of names strictly after `after`.
   virtual std::vector<PipelineSummary> ListAfter(const Scope& scope, std::string_view after,
                                                  std::size_t limit) const = 0;
-
-  virtual std::optional<std::vector<Tag>> Tags(const Scope& scope,
-                                               std::string_view name) const = 0;
 };
 
 }  // namespace sluice::domain

@@ -28,6 +28,8 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
                                                  std::size_t limit) const override;
   std::optional<std::vector<domain::Tag>> Tags(const domain::Scope& scope,
                                                std::string_view name) const override;
+  bool EditTags(const domain::Scope& scope, std::string_view name,
+                const TagEdit& edit) override;
 
  private:
   struct StoredPipeline {
@@ -44,6 +46,7 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
   static std::string ScopeKey(const domain::Scope& scope);
   static domain::PipelineSnapshot Snapshot(const StoredPipeline& stored, int version);
   const Pipelines* FindScope(const domain::Scope& scope) const;
+  StoredPipeline* FindPipeline(const domain::Scope& scope, std::string_view name);
 
   mutable std::shared_mutex mutex_;
   Scopes scopes_;

@@ -24,5 +24,15 @@ TEST(PageTokenTest, RefusesForeignTokens) {
   EXPECT_FALSE(DecodePageToken("aGVsbG8").has_value());  // valid base64, wrong prefix
 }
 
+TEST(PageTokenTest, PageStartResumesAfterTheTokensName) {
+  EXPECT_EQ(*PageStart(std::nullopt), "");
+  EXPECT_EQ(*PageStart(EncodePageToken("hook")), "hook");
+  auto bad = PageStart(std::string("not a token"), "NextToken");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidNextToken);
+  EXPECT_EQ(bad.error().message(), "Invalid NextToken");
+  EXPECT_EQ(PageStart(std::string("x")).error().message(), "Invalid nextToken");
+}
+
 }  // namespace
 }  // namespace sluice::domain

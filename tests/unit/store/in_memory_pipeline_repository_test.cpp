@@ -78,5 +78,65 @@ TEST(InMemoryPipelineRepositoryTest, RemoveReportsWhetherSomethingWentAway) {
   EXPECT_FALSE(repository.Tags(scope, "p").has_value());
 }
 
+TEST(InMemoryPipelineRepositoryTest, TagsLiveWithTheirPipeline) {
+  InMemoryPipelineRepository repository;
+  const Scope scope{"111111111111", "us-east-1"};
+  NewPipeline pipeline = Pipeline("p");
+  pipeline.tags = {{"team", "a"}};
+  ASSERT_TRUE(repository.Insert(scope, std::move(pipeline), 10).ok());
+  EXPECT_EQ(repository.Tags(scope, "p"), (std::vector<domain::Tag>{{"team", "a"}}));
+
+  const bool found = repository.EditTags(scope, "p", [](std::vector<domain::Tag>& tags) {
+    tags.push_back({"env", "dev"});
+    return Status(Ok{});
+  });
+  EXPECT_TRUE(found);
+  EXPECT_EQ(repository.Tags(scope, "p"),
+            (std::vector<domain::Tag>{{"team", "a"}, {"env", "dev"}}));
+  // Versions do not touch tags.
+  ASSERT_TRUE(repository
+                  .AddVersion(scope, "p", domain::PipelineType::kV2,
+                              domain::ExecutionMode::kSuperseded, {},
+                              [](int) { return std::string("{}"); })
+                  .ok());
+  EXPECT_EQ(repository.Tags(scope, "p")->size(), 2U);
+
+  bool ran = false;
+  EXPECT_FALSE(repository.EditTags(scope, "missing", [&ran](std::vector<domain::Tag>&) {
+    ran = true;
+    return Status(Ok{});
+  }));
+  EXPECT_FALSE(repository.EditTags({"222222222222", "us-east-1"}, "p",
+                                   [&ran](std::vector<domain::Tag>&) {
+                                     ran = true;
+                                     return Status(Ok{});
+                                   }));
+  EXPECT_FALSE(ran);
+
+  // A new pipeline of a deleted one's name starts without its tags.
+  ASSERT_TRUE(repository.Remove(scope, "p"));
+  ASSERT_TRUE(repository.Insert(scope, Pipeline("p"), 10).ok());
+  EXPECT_EQ(repository.Tags(scope, "p"), std::vector<domain::Tag>{});
+}
+
+TEST(InMemoryPipelineRepositoryTest, ConcurrentTagEditsAllLand) {
+  InMemoryPipelineRepository repository;
+  const Scope scope{"111111111111", "us-east-1"};
+  ASSERT_TRUE(repository.Insert(scope, Pipeline("p"), 10).ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&repository, &scope, t] {
+      for (int i = 0; i < 10; ++i) {
+        repository.EditTags(scope, "p", [t, i](std::vector<domain::Tag>& tags) {
+          tags.push_back({std::to_string(t) + "-" + std::to_string(i), "v"});
+          return Status(Ok{});
+        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(repository.Tags(scope, "p")->size(), 40U);
+}
+
 }  // namespace
 }  // namespace sluice::store
