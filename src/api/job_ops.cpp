@@ -1,10 +1,10 @@
 #include "sluice/api/job_ops.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "json_members.h"
 #include "sluice/api/pipeline_ops.h"
-#include "sluice/common/ids.h"
 
 namespace sluice::api {
 
@@ -28,9 +28,13 @@ json ArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
 }
 
 json JobDataJson(const domain::Job& job) {
-  // Credentials of the AWS form, which nothing checks: workers that hand them
-  // to an S3 client pointed at a local store keep working.
-  const std::string key_suffix = RandomUuid();
+  // Credentials of the AWS form, which nothing checks, the same for every
+  // read of one job: workers that hand them to an S3 client pointed at a
+  // local store keep working.
+  std::string key_suffix;
+  for (const char c : job.id) {
+    if (c != '-') key_suffix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   json data = {
       {"actionTypeId",
        {{"category", job.type.category},
@@ -48,8 +52,8 @@ json JobDataJson(const domain::Job& job) {
       {"inputArtifacts", ArtifactsJson(job.input_artifacts)},
       {"outputArtifacts", ArtifactsJson(job.output_artifacts)},
       {"artifactCredentials",
-       {{"accessKeyId", "ASIASLUICE" + key_suffix.substr(0, 8)},
-        {"secretAccessKey", key_suffix},
+       {{"accessKeyId", "ASIA" + key_suffix.substr(0, 16)},
+        {"secretAccessKey", key_suffix + key_suffix.substr(0, 8)},
         {"sessionToken", "sluice-session-" + job.id}}}};
   if (!job.continuation_token.empty()) data["continuationToken"] = job.continuation_token;
   return data;

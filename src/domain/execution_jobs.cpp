@@ -78,6 +78,7 @@ void ExecutionEngine::CreateJob(Run& run, ActionRun& action) {
     action.deadline = now + options_.job_timeout;
   }
   job.created = now;
+  job.sequence = next_job_sequence_++;
   action.job_id = job.id;
   run.jobs.push_back(job.id);
   jobs_.emplace(job.id, std::move(job));
@@ -120,7 +121,7 @@ std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
                                            const ActionTypeKey& type, std::size_t max_batch,
                                            const std::map<std::string, std::string>& query) {
   std::lock_guard lock(mutex_);
-  std::vector<std::pair<Clock::TimePoint, Job*>> ready;
+  std::vector<Job*> ready;
   for (auto& [id, job] : jobs_) {
     if (job.kind != kind || job.status != JobStatus::kCreated ||
         job.scope.account_id != scope.account_id || job.scope.region != scope.region ||
@@ -132,13 +133,12 @@ std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
       const auto value = job.configuration.find(entry.first);
       return value != job.configuration.end() && value->second == entry.second;
     });
-    if (matches) ready.emplace_back(job.created, &job);
+    if (matches) ready.push_back(&job);
   }
-  // Oldest first.
-  std::stable_sort(ready.begin(), ready.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(ready.begin(), ready.end(),
+            [](const Job* a, const Job* b) { return a->sequence < b->sequence; });
   std::vector<Job> dispatched;
-  for (auto& [created, job] : ready) {
+  for (Job* job : ready) {
     if (dispatched.size() == max_batch) break;
     job->status = JobStatus::kDispatched;
     job->nonce = RandomUuid();

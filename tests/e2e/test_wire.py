@@ -399,7 +399,7 @@ class WireTest(ServerTestCase):
             ("FlyToTheMoon", {}, 400),                      # unknown operation
             ("PutApprovalResult", {"pipelineName": "x", "stageName": "s", "actionName": "a",
                                    "result": {"summary": "ok", "status": "Approved"},
-                                   "token": "0f8fad5b-d9cb-469f-a165-70867728950e"}, 501),  # not implemented
+                                   "token": "0f8fad5b-d9cb-469f-a165-70867728950e"}, 400),  # no such pipeline
             ("ListPipelines", {"maxResults": 1}, 200),
         ]
         for operation, payload, expected in sequence * 2:

@@ -17,6 +17,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -213,6 +214,7 @@ class ExecutionEngine {
   std::set<PipelineRuntime*> busy_;
   // Every job not yet dropped with its execution, by id.
   mutable std::map<std::string, Job, std::less<>> jobs_;
+  std::uint64_t next_job_sequence_ = 1;
 };
 
 }  // namespace sluice::domain

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ struct Job {
   std::vector<ArtifactLocation> output_artifacts;  // where the worker is to put them
   std::string continuation_token;                  // from the previous round, if any
   Clock::TimePoint created;
+  std::uint64_t sequence = 0;  // creation order: polls hand out the oldest first
 };
 
 struct JobSuccess {
