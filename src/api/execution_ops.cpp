@@ -103,6 +103,57 @@ json LatestActionJson(const domain::ActionRun& action) {
   return latest;
 }
 
+json ConditionStateJson(const domain::ConditionRun& condition) {
+  const std::string status(domain::ToString(condition.status));
+  json rules = json::array();
+  for (const domain::RuleRun& rule : condition.rules) {
+    json latest = {{"ruleExecutionId", rule.rule_execution_id},
+                   {"status", std::string(domain::ToString(rule.status))},
+                   {"lastStatusChange", ToEpochSeconds(rule.last_update_time)}};
+    SetIfNotEmpty(latest, "summary", rule.summary);
+    if (!rule.error_code.empty()) {
+      latest["errorDetails"] = {{"code", rule.error_code}, {"message", rule.error_message}};
+    }
+    rules.push_back({{"ruleName", rule.rule_name}, {"latestExecution", std::move(latest)}});
+  }
+  json summary = {{"status", status}};
+  SetIfNotEmpty(summary, "summary", condition.summary);
+  json latest = summary;
+  latest["lastStatusChange"] = ToEpochSeconds(condition.last_change);
+  return {{"latestExecution", std::move(summary)},
+          {"conditionStates",
+           json::array({{{"latestExecution", std::move(latest)}, {"ruleStates", std::move(rules)}}})}};
+}
+
+json RuleExecutionJson(const domain::RuleExecutionRecord& record) {
+  const domain::RuleRun& rule = record.rule;
+  json input = {{"ruleTypeId",
+                 {{"category", rule.category},
+                  {"owner", rule.owner},
+                  {"provider", rule.provider},
+                  {"version", rule.version}}},
+                {"configuration", StringMap(rule.configuration)},
+                {"resolvedConfiguration", StringMap(rule.resolved_configuration)},
+                {"region", rule.region},
+                {"inputArtifacts", ArtifactsJson(rule.input_artifacts)}};
+  SetIfNotEmpty(input, "roleArn", rule.role_arn);
+  json result = json::object();
+  SetIfNotEmpty(result, "externalExecutionSummary", rule.summary);
+  if (!rule.error_code.empty()) {
+    result["errorDetails"] = {{"code", rule.error_code}, {"message", rule.error_message}};
+  }
+  return {{"pipelineExecutionId", record.execution_id},
+          {"ruleExecutionId", rule.rule_execution_id},
+          {"pipelineVersion", record.pipeline_version},
+          {"stageName", record.stage_name},
+          {"ruleName", rule.rule_name},
+          {"startTime", ToEpochSeconds(rule.start_time)},
+          {"lastUpdateTime", ToEpochSeconds(rule.last_update_time)},
+          {"status", std::string(domain::ToString(rule.status))},
+          {"input", std::move(input)},
+          {"output", {{"executionResult", std::move(result)}}}};
+}
+
 }  // namespace
 
 std::string CallerArn(const CallContext& context) {
@@ -160,11 +211,15 @@ std::string EncodePipelineState(const domain::PipelineState& state) {
           {"lastChangedAt", ToEpochSeconds(stage.inbound_disabled->when)},
           {"disabledReason", stage.inbound_disabled->reason}};
     }
-    if (stage.manual_retries > 0) {
-      item["retryStageMetadata"] = {{"autoStageRetryAttempt", 0},
-                                    {"manualStageRetryAttempt", stage.manual_retries},
-                                    {"latestRetryTrigger", "ManualStageRetry"}};
+    if (stage.manual_retries > 0 || stage.auto_retries > 0) {
+      item["retryStageMetadata"] = {
+          {"autoStageRetryAttempt", stage.auto_retries},
+          {"manualStageRetryAttempt", stage.manual_retries},
+          {"latestRetryTrigger", stage.manual_retries > 0 ? "ManualStageRetry" : "AutomatedStageRetry"}};
     }
+    if (stage.before_entry) item["beforeEntryConditionState"] = ConditionStateJson(*stage.before_entry);
+    if (stage.on_success) item["onSuccessConditionState"] = ConditionStateJson(*stage.on_success);
+    if (stage.on_failure) item["onFailureConditionState"] = ConditionStateJson(*stage.on_failure);
     for (const auto& [id, status] : stage.inbound) {
       item["inboundExecutions"].push_back(
           {{"pipelineExecutionId", id}, {"status", std::string(domain::ToString(status))}});
@@ -228,7 +283,31 @@ std::string EncodeActionExecutionPage(const domain::ActionExecutionPage& page) {
   return body.dump();
 }
 
+std::string EncodeRuleExecutionPage(const domain::RuleExecutionPage& page) {
+  json body = {{"ruleExecutionDetails", json::array()}};
+  for (const auto& record : page.records) body["ruleExecutionDetails"].push_back(RuleExecutionJson(record));
+  if (page.next_token) body["nextToken"] = *page.next_token;
+  return body.dump();
+}
+
 void RegisterExecutionOps(OperationTable& table, domain::ExecutionService& executions) {
+  table.Register("ListRuleExecutions", [&executions](const CallContext& context,
+                                                     const json& input) -> Result<std::string> {
+    std::optional<std::string> execution_id;
+    if (const auto filter = input.find("filter"); filter != input.end() && filter->is_object()) {
+      execution_id = OptionalString(*filter, "pipelineExecutionId");
+      if (const auto latest = filter->find("latestInPipelineExecution");
+          !execution_id && latest != filter->end() && latest->is_object()) {
+        execution_id = OptionalString(*latest, "pipelineExecutionId");
+      }
+    }
+    auto page = executions.ListRules(ScopeOf(context), input.at("pipelineName").get<std::string>(),
+                                     execution_id, OptionalString(input, "nextToken"),
+                                     MaxResults(input).value_or(kExecutionPageSize));
+    if (!page) return page.error();
+    return EncodeRuleExecutionPage(*page);
+  });
+
   table.Register("StartPipelineExecution", [&executions](const CallContext& context,
                                                          const json& input) -> Result<std::string> {
     auto id = executions.Start(ScopeOf(context), input.at("name").get<std::string>(),

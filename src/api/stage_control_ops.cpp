@@ -14,6 +14,11 @@ using nlohmann::json;
 
 std::string Str(const json& input, const char* key) { return input.at(key).get<std::string>(); }
 
+Result<std::string> Empty(const Status& status) {
+  if (!status) return status.error();
+  return std::string("{}");
+}
+
 }  // namespace
 
 void RegisterStageControlOps(OperationTable& table, domain::ExecutionService& executions) {
@@ -49,10 +54,8 @@ void RegisterStageControlOps(OperationTable& table, domain::ExecutionService& ex
         block = domain::TransitionBlock{OptionalString(input, "reason").value_or(""),
                                         CallerArn(context), {}};  // the engine stamps the time
       }
-      auto status = executions.SetTransition(ScopeOf(context), Str(input, "pipelineName"),
-                                             Str(input, "stageName"), kind, std::move(block));
-      if (!status) return status.error();
-      return std::string("{}");
+      return Empty(executions.SetTransition(ScopeOf(context), Str(input, "pipelineName"),
+                                            Str(input, "stageName"), kind, std::move(block)));
     };
   };
   table.Register("DisableStageTransition", transition(false));
@@ -67,6 +70,24 @@ void RegisterStageControlOps(OperationTable& table, domain::ExecutionService& ex
                                          Str(input, "stageName"), Str(input, "actionName"), answer);
     if (!approved_at) return approved_at.error();
     return json{{"approvedAt", ToEpochSeconds(*approved_at)}}.dump();
+  });
+
+  table.Register("RollbackStage", [&executions](const CallContext& context,
+                                                const json& input) -> Result<std::string> {
+    auto id = executions.Rollback(ScopeOf(context), Str(input, "pipelineName"),
+                                  Str(input, "stageName"), Str(input, "targetPipelineExecutionId"),
+                                  {"ManualRollback", CallerArn(context)});
+    if (!id) return id.error();
+    return json{{"pipelineExecutionId", *id}}.dump();
+  });
+
+  table.Register("OverrideStageCondition", [&executions](const CallContext& context,
+                                                         const json& input) -> Result<std::string> {
+    const auto kind = Str(input, "conditionType") == "ON_SUCCESS" ? domain::ConditionKind::kOnSuccess
+                                                                   : domain::ConditionKind::kBeforeEntry;
+    return Empty(executions.OverrideCondition(ScopeOf(context), Str(input, "pipelineName"),
+                                              Str(input, "stageName"),
+                                              Str(input, "pipelineExecutionId"), kind));
   });
 
   table.Register("PutActionRevision", [&executions](const CallContext& context,

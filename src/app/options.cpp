@@ -177,6 +177,16 @@ const std::vector<Flag>& Flags() {
          }
          return std::nullopt;
        }},
+      {"--external-rule-result", "SLUICE_EXTERNAL_RULE_RESULT",
+       "succeeded or failed: how condition rules that would ask an outside service "
+       "(CloudWatchAlarm, LambdaInvoke, CodeBuild, Commands) resolve (default succeeded)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "succeeded" && v != "failed") {
+           return "--external-rule-result must be succeeded or failed";
+         }
+         o.engine.external_rules_succeed = v == "succeeded";
+         return std::nullopt;
+       }},
       {"--max-pipelines", "SLUICE_MAX_PIPELINES",
        "pipelines per account and region, AWS's default quota (default 1000)",
        [](Options& o, const std::string& v) -> std::optional<std::string> {

@@ -28,6 +28,8 @@ struct ExecutionEngine::Run {
   std::map<std::string, ArtifactLocation> artifacts;        // produced so far, by name
   bool cancel_when_idle = false;  // cancel once the actions in progress finish
   std::vector<std::string> jobs;  // ids of the jobs made for its actions
+  // A rollback runs this one stage and ends.
+  std::optional<std::size_t> only_stage;
 
   bool active() const { return !IsFinished(execution.status); }
   const StageView& Stage(std::size_t index) const { return view->stages[index]; }

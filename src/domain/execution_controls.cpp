@@ -61,6 +61,16 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
   } else {
     StageRun& stage_run = execution.stage_runs.back();
     stage_run.status = StageStatus::kStopping;
+    if (!stage_run.conditions.empty() &&
+        stage_run.conditions.back().status == ConditionStatus::kInProgress) {
+      ConditionRun& evaluation = stage_run.conditions.back();  // rules are not waited for
+      evaluation.status = ConditionStatus::kAbandoned;
+      evaluation.last_change = clock_.Now();
+      for (RuleRun& rule : evaluation.rules) {
+        if (rule.status == ActionStatus::kInProgress) rule.status = ActionStatus::kAbandoned;
+        rule.due.reset();
+      }
+    }
     if (abandon) {
       for (ActionRun& action : stage_run.actions) {
         if (!action.replaced && action.status == ActionStatus::kInProgress) AbandonAction(action);
@@ -108,9 +118,17 @@ Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std
   }
   if (auto status = CheckLimits(runtime, execution.mode); !status) return status;
 
+  ResumeStage(runtime, *run, mode, /*automatic=*/false);
+  ScheduleChanged();
+  return Ok{};
+}
+
+void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode,
+                                  bool automatic) {
+  PipelineExecution& execution = run.execution;
   StageRun& stage_run = execution.stage_runs.back();
-  const StageView& stage_view = run->Stage(execution.stage_runs.size() - 1);
-  ++stage_run.manual_retries;
+  const StageView& stage_view = run.Stage(stage_run.stage_index);
+  ++(automatic ? stage_run.auto_retries : stage_run.manual_retries);
   stage_run.retry_mode = mode == RetryMode::kAllActions ? "ALL_ACTIONS" : "FAILED_ACTIONS";
   for (ActionRun& action : stage_run.actions) {
     if (mode == RetryMode::kAllActions || action.status != ActionStatus::kSucceeded) {
@@ -119,22 +137,22 @@ Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std
   }
   if (mode == RetryMode::kAllActions) stage_run.current_run_order = stage_view.run_orders.front();
   stage_run.status = StageStatus::kInProgress;
-  execution.status = ExecutionStatus::kInProgress;
   execution.status_summary.clear();
   execution.stop_reason.reset();
   execution.last_update_time = clock_.Now();
-  if (execution.mode != ExecutionMode::kParallel) runtime.holders[stage_view.name] = execution.id;
-  // Back among the runs in progress, in start order.
-  const auto place = std::find_if(runtime.active.begin(), runtime.active.end(), [&](const Run* r) {
-    return r->execution.sequence > execution.sequence;
-  });
-  runtime.active.insert(place, run);
-  --runtime.finished;
-  busy_.insert(&runtime);
-  StartGroup(*run);
-  FinishGroupIfDone(runtime, *run);
-  ScheduleChanged();
-  return Ok{};
+  if (!run.active()) {
+    execution.status = ExecutionStatus::kInProgress;
+    if (execution.mode != ExecutionMode::kParallel) runtime.holders[stage_view.name] = execution.id;
+    // Back among the runs in progress, in start order.
+    const auto place = std::find_if(runtime.active.begin(), runtime.active.end(), [&](const Run* r) {
+      return r->execution.sequence > execution.sequence;
+    });
+    runtime.active.insert(place, &run);
+    --runtime.finished;
+    busy_.insert(&runtime);
+  }
+  StartGroup(run);
+  FinishGroupIfDone(runtime, run);
 }
 
 void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipeline,

@@ -258,14 +258,16 @@ void ExecutionEngine::EnterStage(PipelineRuntime& runtime, Run& run, std::size_t
   if (run.execution.mode != ExecutionMode::kParallel) runtime.holders[stage.name] = run.execution.id;
   StageRun& stage_run = run.execution.stage_runs.emplace_back();
   stage_run.stage_name = stage.name;
+  stage_run.stage_index = index;
   stage_run.current_run_order = stage.run_orders.front();
   Logger(kEngineLogger)->debug("execution {} entered stage {}", run.execution.id, stage.name);
+  if (StartCondition(runtime, run, ConditionKind::kBeforeEntry)) return;
   StartGroup(run);
   FinishGroupIfDone(runtime, run);
 }
 
 void ExecutionEngine::StartGroup(Run& run) {
-  const std::size_t index = run.execution.stage_runs.size() - 1;
+  const std::size_t index = run.execution.stage_runs.back().stage_index;
   StageRun& stage_run = run.execution.stage_runs.back();
   const StageView& stage = run.Stage(index);
   for (const ActionView& action : stage.actions) {
@@ -334,7 +336,7 @@ void ExecutionEngine::SucceedAction(Run& run, ActionRun& action) {
   action.due.reset();
   action.deadline.reset();
   if (action.external_execution_id.empty()) action.external_execution_id = action.action_execution_id;
-  const StageView& stage = run.Stage(run.execution.stage_runs.size() - 1);
+  const StageView& stage = run.Stage(run.execution.stage_runs.back().stage_index);
   const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
                                  [&](const ActionView& a) { return a.name == action.action_name; });
   if (const auto source = run.sources.find(action.action_name); source != run.sources.end()) {
@@ -379,6 +381,10 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
   if (stage_run.status != StageStatus::kInProgress && stage_run.status != StageStatus::kStopping) {
     return;
   }
+  if (!stage_run.conditions.empty() &&
+      stage_run.conditions.back().status == ConditionStatus::kInProgress) {
+    return;  // AdvanceCondition goes on when the rules are done
+  }
   bool failed = false;
   for (const ActionRun& action : stage_run.actions) {
     if (action.replaced || action.run_order != stage_run.current_run_order) continue;
@@ -390,17 +396,12 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
     stage_run.status = StageStatus::kStopped;
     return Finish(runtime, run, ExecutionStatus::kStopped, "");
   }
-  const std::size_t index = run.execution.stage_runs.size() - 1;
+  const std::size_t index = run.execution.stage_runs.back().stage_index;
   const StageView& stage = run.Stage(index);
   if (failed) {
-    stage_run.status = StageStatus::kFailed;
-    std::string summary;
-    for (const ActionRun& action : stage_run.actions) {
-      if (!action.replaced && action.status == ActionStatus::kFailed && summary.empty()) {
-        summary = action.error_message;
-      }
-    }
-    return Finish(runtime, run, ExecutionStatus::kFailed, std::move(summary));
+    if (!stage.on_failure) return FailStage(runtime, run);
+    if (StartCondition(runtime, run, ConditionKind::kOnFailure)) return;
+    return ApplyFailureResult(runtime, run);
   }
   if (run.cancel_when_idle) {
     // The pipeline was updated: the actions in progress have finished, and
@@ -416,15 +417,27 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
     StartGroup(run);
     return FinishGroupIfDone(runtime, run);
   }
+  if (StartCondition(runtime, run, ConditionKind::kOnSuccess)) return;
   stage_run.status = StageStatus::kSucceeded;
   LeaveStage(runtime, run);
 }
 
+void ExecutionEngine::FailStage(PipelineRuntime& runtime, Run& run, std::string summary) {
+  StageRun& stage_run = run.execution.stage_runs.back();
+  stage_run.status = StageStatus::kFailed;
+  for (const ActionRun& action : stage_run.actions) {
+    if (!action.replaced && action.status == ActionStatus::kFailed && summary.empty()) {
+      summary = action.error_message;
+    }
+  }
+  Finish(runtime, run, ExecutionStatus::kFailed, std::move(summary));
+}
+
 void ExecutionEngine::LeaveStage(PipelineRuntime& runtime, Run& run) {
-  const std::size_t index = run.execution.stage_runs.size() - 1;
+  const std::size_t index = run.execution.stage_runs.back().stage_index;
   const std::string stage = run.Stage(index).name;
   run.execution.last_update_time = clock_.Now();
-  if (index + 1 < run.view->stages.size()) {
+  if (index + 1 < run.view->stages.size() && !run.only_stage) {
     run.execution.waiting_for_stage = index + 1;
     // Release after queueing for the next stage, so that this execution
     // counts as waiting there before anyone it lets in can overtake it.
@@ -512,6 +525,11 @@ void ExecutionEngine::Advance() {
       Run& run = *run_pointer;
       if (!run.active() || run.execution.stage_runs.empty()) continue;
       StageRun& stage_run = run.execution.stage_runs.back();
+      if (!stage_run.conditions.empty() &&
+          stage_run.conditions.back().status == ConditionStatus::kInProgress) {
+        AdvanceCondition(*runtime, run, now);
+        continue;
+      }
       bool completed_any = false;
       for (ActionRun& action : stage_run.actions) {
         if (action.status != ActionStatus::kInProgress) continue;
@@ -535,6 +553,13 @@ std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
   for (const PipelineRuntime* runtime : busy_) {
     for (const Run* run : runtime->active) {
       if (run->execution.stage_runs.empty()) continue;
+      for (const ConditionRun& condition : run->execution.stage_runs.back().conditions) {
+        for (const RuleRun& rule : condition.rules) {
+          if (rule.status == ActionStatus::kInProgress && rule.due && (!next || *rule.due < *next)) {
+            next = rule.due;
+          }
+        }
+      }
       for (const ActionRun& action : run->execution.stage_runs.back().actions) {
         if (action.status != ActionStatus::kInProgress) continue;
         for (const auto& when : {action.due, action.deadline}) {
@@ -623,6 +648,17 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
         }
         state.latest_execution = std::make_pair(execution.id, status);
         state.manual_retries = stage_run.manual_retries;
+        state.auto_retries = stage_run.auto_retries;
+        state.before_entry.reset();
+        state.on_success.reset();
+        state.on_failure.reset();
+        for (const ConditionRun& condition : stage_run.conditions) {
+          switch (condition.kind) {
+            case ConditionKind::kBeforeEntry: state.before_entry = condition; break;
+            case ConditionKind::kOnSuccess: state.on_success = condition; break;
+            case ConditionKind::kOnFailure: state.on_failure = condition; break;
+          }
+        }
         state.retry_mode = stage_run.retry_mode;
         for (const ActionRun& action : stage_run.actions) latest[action.action_name] = &action;
       }

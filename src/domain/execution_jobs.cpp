@@ -48,7 +48,7 @@ bool ExecutionEngine::StartsJob(const ActionView& action) const {
 
 void ExecutionEngine::CreateJob(Run& run, ActionRun& action) {
   const auto now = clock_.Now();
-  const StageView& stage = run.Stage(run.execution.stage_runs.size() - 1);
+  const StageView& stage = run.Stage(run.execution.stage_runs.back().stage_index);
   const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
                                  [&](const ActionView& a) { return a.name == action.action_name; });
   Job job;

@@ -3,6 +3,7 @@
 // engine, which owns every state change.
 #include <algorithm>
 
+#include "page_token.h"
 #include "sluice/domain/errors.h"
 #include "sluice/domain/execution_service.h"
 
@@ -86,6 +87,50 @@ Result<std::pair<std::string, bool>> ExecutionService::PutActionRevision(
   auto id = engine_.Start(scope, std::move(*view), std::move(request));
   if (!id) return id.error();
   return std::make_pair(std::move(*id), true);
+}
+
+Result<std::string> ExecutionService::Rollback(const Scope& scope, std::string_view pipeline,
+                                               std::string_view stage, std::string_view target_id,
+                                               ExecutionTrigger trigger) {
+  auto view = ViewWithStage(scope, pipeline, stage);
+  if (!view) return view.error();
+  return engine_.Rollback(scope, std::move(*view), stage, target_id, std::move(trigger));
+}
+
+Status ExecutionService::OverrideCondition(const Scope& scope, std::string_view pipeline,
+                                           std::string_view stage, std::string_view execution_id,
+                                           ConditionKind kind) {
+  if (auto view = ViewWithStage(scope, pipeline, stage); !view) return view.error();
+  return engine_.OverrideCondition(scope, pipeline, stage, execution_id, kind);
+}
+
+Result<RuleExecutionPage> ExecutionService::ListRules(const Scope& scope, std::string_view pipeline,
+                                                      const std::optional<std::string>& execution_id,
+                                                      const std::optional<std::string>& next_token,
+                                                      std::size_t max_results) const {
+  if (auto view = LatestView(scope, pipeline); !view) return view.error();
+  if (execution_id && !engine_.Find(scope, pipeline, *execution_id)) {
+    return ExecutionNotFound(pipeline, *execution_id);
+  }
+  // Tokens hold the rule execution id a page ended with.
+  auto after = PageStart(next_token);
+  if (!after) return after.error();
+  std::vector<RuleExecutionRecord> all = engine_.RuleExecutions(scope, pipeline, execution_id);
+  auto begin = all.begin();
+  if (!after->empty()) {
+    begin = std::find_if(all.begin(), all.end(), [&](const RuleExecutionRecord& record) {
+      return record.rule.rule_execution_id == *after;
+    });
+    if (begin == all.end()) return ServiceError(ErrorCode::kInvalidNextToken, "Invalid nextToken");
+    ++begin;
+  }
+  RuleExecutionPage page;
+  const auto available = static_cast<std::size_t>(all.end() - begin);
+  const auto count = std::min(max_results, available);
+  page.records.assign(std::make_move_iterator(begin),
+                      std::make_move_iterator(begin + static_cast<std::ptrdiff_t>(count)));
+  if (count < available) page.next_token = EncodePageToken(page.records.back().rule.rule_execution_id);
+  return page;
 }
 
 }  // namespace sluice::domain

@@ -17,6 +17,37 @@ std::vector<std::string> ArtifactNames(const json& action, const char* key) {
   return names;
 }
 
+// The first condition of a stage's beforeEntry/onSuccess/onFailure (the model
+// allows one), with `fallback` as its result when it names none.
+std::optional<ConditionView> ParseCondition(const json& stage, const char* key,
+                                            const std::string& fallback,
+                                            std::string_view region) {
+  const auto it = stage.find(key);
+  if (it == stage.end() || !it->is_object()) return std::nullopt;
+  ConditionView condition{it->value("result", fallback), {}};
+  const auto conditions = it->find("conditions");
+  if (conditions == it->end() || !conditions->is_array() || conditions->empty()) return condition;
+  const json& first = conditions->front();
+  condition.result = first.value("result", condition.result);
+  if (const auto rules = first.find("rules"); rules != first.end() && rules->is_array()) {
+    for (const json& rule : *rules) {
+      const json& type = rule.at("ruleTypeId");
+      RuleView view{rule.value("name", ""),       type.value("category", "Rule"),
+                    type.value("owner", "AWS"),   type.value("provider", ""),
+                    type.value("version", "1"),   {},
+                    ArtifactNames(rule, "inputArtifacts"), rule.value("region", std::string(region)),
+                    rule.value("roleArn", "")};
+      if (const auto config = rule.find("configuration"); config != rule.end() && config->is_object()) {
+        for (const auto& [name, value] : config->items()) {
+          view.configuration[name] = value.is_string() ? value.get<std::string>() : value.dump();
+        }
+      }
+      condition.rules.push_back(std::move(view));
+    }
+  }
+  return condition;
+}
+
 }  // namespace
 
 const ActionView* PipelineView::FindSourceAction(std::string_view action_name) const {
@@ -44,7 +75,16 @@ std::shared_ptr<const PipelineView> ParsePipelineView(std::string_view declarati
     }
   }
   for (const json& stage : pipeline.at("stages")) {
-    StageView stage_view{stage.value("name", ""), {}, {}};
+    StageView stage_view{stage.value("name", ""), {}, {}, {}, {}, {}, {}};
+    stage_view.before_entry = ParseCondition(stage, "beforeEntry", "FAIL", region);
+    stage_view.on_success = ParseCondition(stage, "onSuccess", "FAIL", region);
+    stage_view.on_failure = ParseCondition(stage, "onFailure", "FAIL", region);
+    if (const auto failure = stage.find("onFailure"); failure != stage.end() && failure->is_object()) {
+      if (const auto retry = failure->find("retryConfiguration");
+          retry != failure->end() && retry->is_object()) {
+        stage_view.on_failure_retry_mode = retry->value("retryMode", "");
+      }
+    }
     for (const json& action : stage.at("actions")) {
       const json& type = action.at("actionTypeId");
       ActionView action_view;

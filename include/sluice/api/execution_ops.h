@@ -1,5 +1,6 @@
 // Execution operations: StartPipelineExecution, GetPipelineExecution,
-// ListPipelineExecutions, GetPipelineState and ListActionExecutions, as typed
+// ListPipelineExecutions, GetPipelineState, ListActionExecutions and
+// ListRuleExecutions, as typed
 // requests with JSON codecs over domain::ExecutionService.
 #pragma once
 
@@ -24,6 +25,7 @@ std::string EncodeExecution(const domain::PipelineExecution& execution);
 std::string EncodeExecutionPage(const domain::ExecutionPage& page);
 std::string EncodePipelineState(const domain::PipelineState& state);
 std::string EncodeActionExecutionPage(const domain::ActionExecutionPage& page);
+std::string EncodeRuleExecutionPage(const domain::RuleExecutionPage& page);
 
 void RegisterExecutionOps(OperationTable& table, domain::ExecutionService& executions);
 

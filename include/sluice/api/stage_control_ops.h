@@ -1,6 +1,7 @@
 // Operations that act on executions in flight: StopPipelineExecution,
-// RetryStageExecution, Disable/EnableStageTransition, PutApprovalResult and
-// PutActionRevision, over domain::ExecutionService.
+// RetryStageExecution, RollbackStage, OverrideStageCondition,
+// Disable/EnableStageTransition, PutApprovalResult and PutActionRevision, over
+// domain::ExecutionService.
 #pragma once
 
 #include "sluice/api/operation_table.h"

@@ -94,12 +94,51 @@ struct ActionRun {
   std::map<std::string, std::string> output_variables;
 };
 
+enum class ConditionKind { kBeforeEntry, kOnSuccess, kOnFailure };
+enum class ConditionStatus { kInProgress, kFailed, kErrored, kSucceeded, kCancelled, kAbandoned, kOverridden };
+std::string_view ToString(ConditionStatus status);
+
+// One rule of a stage condition, as evaluated once. Rule statuses are the
+// action statuses by name (InProgress, Abandoned, Succeeded, Failed).
+struct RuleRun {
+  std::string rule_name;
+  std::string rule_execution_id;
+  ActionStatus status = ActionStatus::kInProgress;
+  Clock::TimePoint start_time;
+  Clock::TimePoint last_update_time;
+  std::optional<Clock::TimePoint> due;  // when its evaluation completes
+  std::string category;
+  std::string owner;
+  std::string provider;
+  std::string version;
+  std::string region;
+  std::string role_arn;
+  std::map<std::string, std::string> configuration;
+  std::map<std::string, std::string> resolved_configuration;
+  std::vector<ArtifactLocation> input_artifacts;
+  std::string summary;
+  std::string error_code;
+  std::string error_message;
+};
+
+// One evaluation of a stage's beforeEntry, onSuccess or onFailure condition.
+struct ConditionRun {
+  ConditionKind kind = ConditionKind::kBeforeEntry;
+  ConditionStatus status = ConditionStatus::kInProgress;
+  std::string summary;
+  Clock::TimePoint last_change;
+  std::vector<RuleRun> rules;
+};
+
 struct StageRun {
   std::string stage_name;
+  std::size_t stage_index = 0;  // in the declaration the execution runs
   StageStatus status = StageStatus::kInProgress;
   std::int64_t current_run_order = 0;  // the action group running now
   std::vector<ActionRun> actions;
   int manual_retries = 0;  // RetryStageExecution calls on this stage run
+  int auto_retries = 0;    // retries by an onFailure RETRY result
+  std::vector<ConditionRun> conditions;  // in evaluation order
   std::string retry_mode;  // of the latest retry: FAILED_ACTIONS or ALL_ACTIONS
 };
 

@@ -53,6 +53,9 @@ struct EngineOptions {
   // AWS-owned providers (e.g. "CodeBuild") whose actions become jobs for
   // outside workers, as custom actions do, instead of being simulated.
   std::set<std::string> external_providers;
+  // How condition rules that would ask an outside service (CloudWatchAlarm,
+  // LambdaInvoke, ...) resolve.
+  bool external_rules_succeed = true;
 };
 
 struct SourceRevisionOverride {
@@ -95,9 +98,23 @@ struct StageSnapshot {
   std::optional<TransitionBlock> inbound_disabled;
   // Of the latest stage run: manual retries and the latest retry's mode.
   int manual_retries = 0;
+  int auto_retries = 0;
   std::string retry_mode;
+  // The latest evaluation of each of the stage's conditions, if any.
+  std::optional<ConditionRun> before_entry;
+  std::optional<ConditionRun> on_success;
+  std::optional<ConditionRun> on_failure;
   // Every action of the stage, with its latest run if it has run.
   std::vector<std::pair<std::string, std::optional<ActionRun>>> actions;
+};
+
+// A rule's evaluation with the execution and stage it belongs to, as
+// ListRuleExecutions reports it.
+struct RuleExecutionRecord {
+  std::string execution_id;
+  int pipeline_version = 1;
+  std::string stage_name;
+  RuleRun rule;
 };
 
 class ExecutionEngine {
@@ -165,6 +182,24 @@ class ExecutionEngine {
   Status FailJob(const Scope& scope, std::string_view job_id, const JobFailure& failure,
                  const std::optional<std::string>& client_token);
 
+  // RollbackStage: a new ROLLBACK execution that runs `stage` again with
+  // the revisions and artifacts of `target_id`, an earlier execution that
+  // succeeded there. Returns the new execution's id.
+  Result<std::string> Rollback(const Scope& scope, std::shared_ptr<const PipelineView> pipeline,
+                               std::string_view stage, std::string_view target_id,
+                               ExecutionTrigger trigger);
+
+  // OverrideStageCondition: lets an execution past the beforeEntry or
+  // onSuccess condition it is evaluating in `stage`.
+  Status OverrideCondition(const Scope& scope, std::string_view pipeline, std::string_view stage,
+                           std::string_view execution_id, ConditionKind kind);
+
+  // Every retained rule evaluation of the pipeline (or of one execution),
+  // newest first.
+  std::vector<RuleExecutionRecord> RuleExecutions(
+      const Scope& scope, std::string_view pipeline,
+      const std::optional<std::string>& execution_id) const;
+
   // UpdatePipeline: cancels SUPERSEDED and QUEUED executions as AWS does.
   void PipelineUpdated(const Scope& scope, std::string_view pipeline);
   // Drops every execution of a deleted pipeline.
@@ -194,6 +229,16 @@ class ExecutionEngine {
   void FailAction(ActionRun& action, std::string code, std::string message);
   void AbandonAction(ActionRun& action);
   void TimeOut(ActionRun& action);
+  void FailStage(PipelineRuntime& runtime, Run& run, std::string summary = "");
+  void ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode, bool automatic);
+  Result<std::string> StartRollback(PipelineRuntime& runtime,
+                                    std::shared_ptr<const PipelineView> pipeline,
+                                    std::size_t stage, const Run& target, ExecutionTrigger trigger);
+  void RollBackAfterFailure(PipelineRuntime& runtime, Run& run);
+  bool StartCondition(PipelineRuntime& runtime, Run& run, ConditionKind kind);
+  void AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock::TimePoint now);
+  void ConditionEnded(PipelineRuntime& runtime, Run& run);
+  void ApplyFailureResult(PipelineRuntime& runtime, Run& run);
   bool StartsJob(const ActionView& action) const;
   void CreateJob(Run& run, ActionRun& action);
   void CloseJob(ActionRun& action, JobStatus status);

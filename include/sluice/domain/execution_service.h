@@ -33,6 +33,11 @@ struct ActionExecutionPage {
   std::optional<std::string> next_token;
 };
 
+struct RuleExecutionPage {
+  std::vector<RuleExecutionRecord> records;
+  std::optional<std::string> next_token;
+};
+
 struct PipelineState {
   PipelineSnapshot pipeline;
   std::vector<StageSnapshot> stages;
@@ -74,6 +79,16 @@ class ExecutionService {
   Result<std::pair<std::string, bool>> PutActionRevision(const Scope& scope, std::string_view pipeline,
                                         std::string_view stage, std::string_view action,
                                         std::string revision, ExecutionTrigger trigger);
+
+  Result<std::string> Rollback(const Scope& scope, std::string_view pipeline, std::string_view stage,
+                               std::string_view target_id, ExecutionTrigger trigger);
+  Status OverrideCondition(const Scope& scope, std::string_view pipeline, std::string_view stage,
+                           std::string_view execution_id, ConditionKind kind);
+  // ListRuleExecutions: newest first, pages resuming after an offset.
+  Result<RuleExecutionPage> ListRules(const Scope& scope, std::string_view pipeline,
+                                      const std::optional<std::string>& execution_id,
+                                      const std::optional<std::string>& next_token,
+                                      std::size_t max_results) const;
 
   // Pipeline lifecycle, as CodePipeline reacts to it.
   void PipelineUpdated(const Scope& scope, std::string_view pipeline);

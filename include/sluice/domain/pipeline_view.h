@@ -31,10 +31,34 @@ struct ActionView {
   std::optional<std::int64_t> timeout_minutes;  // timeoutInMinutes (manual approvals)
 };
 
+struct RuleView {
+  std::string name;
+  std::string category;
+  std::string owner;
+  std::string provider;
+  std::string version;
+  std::map<std::string, std::string> configuration;
+  std::vector<std::string> input_artifacts;
+  std::string region;
+  std::string role_arn;
+};
+
+// A stage condition (V2): the result it applies (FAIL, SKIP, ROLLBACK,
+// RETRY) and the rules that decide it.
+struct ConditionView {
+  std::string result;
+  std::vector<RuleView> rules;
+};
+
 struct StageView {
   std::string name;
   std::vector<ActionView> actions;  // in declaration order
   std::vector<std::int64_t> run_orders;  // distinct runOrders, ascending
+  std::optional<ConditionView> before_entry;
+  std::optional<ConditionView> on_success;
+  // onFailure: its result, with rules only when it declares conditions.
+  std::optional<ConditionView> on_failure;
+  std::string on_failure_retry_mode;  // retryConfiguration.retryMode, for RETRY
 };
 
 struct VariableView {

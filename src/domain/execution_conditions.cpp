@@ -1,0 +1,383 @@
+// Stage conditions and rollback. A stage's beforeEntry condition is
+// evaluated when an execution enters it, onSuccess when its actions have
+// succeeded, onFailure when one has failed; each rule takes one simulated
+// action duration. The condition's result then applies: FAIL, SKIP,
+// ROLLBACK (a new ROLLBACK execution of the stage with the revisions of the
+// latest execution that succeeded there) or RETRY (once, in place).
+#include <algorithm>
+
+#include "engine_state.h"
+#include "sluice/common/ids.h"
+#include "sluice/common/logging.h"
+#include "sluice/domain/errors.h"
+#include "sluice/domain/rule_evaluator.h"
+
+namespace sluice::domain {
+
+namespace {
+
+const ConditionView* ConditionOf(const StageView& stage, ConditionKind kind) {
+  const auto& condition = kind == ConditionKind::kBeforeEntry ? stage.before_entry
+                          : kind == ConditionKind::kOnSuccess ? stage.on_success
+                                                              : stage.on_failure;
+  return condition ? &*condition : nullptr;
+}
+
+std::string_view KindName(ConditionKind kind) {
+  switch (kind) {
+    case ConditionKind::kBeforeEntry: return "beforeEntry";
+    case ConditionKind::kOnSuccess: return "onSuccess";
+    case ConditionKind::kOnFailure: return "onFailure";
+  }
+  return "beforeEntry";
+}
+
+bool Evaluating(const StageRun& stage_run, ConditionKind kind) {
+  return !stage_run.conditions.empty() && stage_run.conditions.back().kind == kind &&
+         stage_run.conditions.back().status == ConditionStatus::kInProgress;
+}
+
+}  // namespace
+
+std::string_view ToString(ConditionStatus status) {
+  switch (status) {
+    case ConditionStatus::kInProgress: return "InProgress";
+    case ConditionStatus::kFailed: return "Failed";
+    case ConditionStatus::kErrored: return "Errored";
+    case ConditionStatus::kSucceeded: return "Succeeded";
+    case ConditionStatus::kCancelled: return "Cancelled";
+    case ConditionStatus::kAbandoned: return "Abandoned";
+    case ConditionStatus::kOverridden: return "Overridden";
+  }
+  return "InProgress";
+}
+
+bool ExecutionEngine::StartCondition(PipelineRuntime& /*runtime*/, Run& run, ConditionKind kind) {
+  StageRun& stage_run = run.execution.stage_runs.back();
+  const ConditionView* condition = ConditionOf(run.Stage(stage_run.stage_index), kind);
+  if (condition == nullptr || condition->rules.empty()) return false;
+  const auto now = clock_.Now();
+  ConditionRun& evaluation = stage_run.conditions.emplace_back();
+  evaluation.kind = kind;
+  evaluation.last_change = now;
+  for (const RuleView& rule : condition->rules) {
+    RuleRun& rule_run = evaluation.rules.emplace_back();
+    rule_run.rule_name = rule.name;
+    rule_run.rule_execution_id = RandomUuid();
+    rule_run.start_time = rule_run.last_update_time = now;
+    rule_run.due = now + options_.action_duration;
+    rule_run.category = rule.category;
+    rule_run.owner = rule.owner;
+    rule_run.provider = rule.provider;
+    rule_run.version = rule.version;
+    rule_run.region = rule.region;
+    rule_run.role_arn = rule.role_arn;
+    rule_run.configuration = rule.configuration;
+    for (const std::string& input : rule.input_artifacts) {
+      const auto it = run.artifacts.find(input);
+      rule_run.input_artifacts.push_back(it != run.artifacts.end() ? it->second
+                                                                   : ArtifactLocation{input, {}, {}});
+    }
+  }
+  Logger(kEngineLogger)->debug("execution {} evaluates the {} condition of {}", run.execution.id,
+                               KindName(kind), stage_run.stage_name);
+  return true;
+}
+
+void ExecutionEngine::AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock::TimePoint now) {
+  StageRun& stage_run = run.execution.stage_runs.back();
+  ConditionRun& evaluation = stage_run.conditions.back();
+  const ConditionView& condition = *ConditionOf(run.Stage(stage_run.stage_index), evaluation.kind);
+  bool pending = false;
+  for (std::size_t i = 0; i < evaluation.rules.size(); ++i) {
+    RuleRun& rule = evaluation.rules[i];
+    if (rule.status != ActionStatus::kInProgress) continue;
+    if (!rule.due || *rule.due > now) {
+      pending = true;
+      continue;
+    }
+    rule.due.reset();
+    rule.last_update_time = now;
+    bool resolved = true;
+    for (const auto& [key, value] : rule.configuration) {
+      auto resolved_value = ResolveVariables(value, run.variables);
+      if (!resolved_value) {
+        rule.status = ActionStatus::kFailed;
+        rule.error_code = "ConfigurationError";
+        rule.error_message = rule.summary = resolved_value.error().message();
+        resolved = false;
+        break;
+      }
+      rule.resolved_configuration[key] = std::move(*resolved_value);
+    }
+    if (!resolved) continue;
+    const RuleOutcome outcome = EvaluateRule(condition.rules[i], rule.resolved_configuration, now,
+                                             options_.external_rules_succeed);
+    rule.status = outcome.succeeded ? ActionStatus::kSucceeded : ActionStatus::kFailed;
+    rule.summary = outcome.summary;
+    rule.error_code = outcome.error_code;
+    rule.error_message = outcome.error_message;
+  }
+  if (!pending) ConditionEnded(runtime, run);
+}
+
+void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
+  StageRun& stage_run = run.execution.stage_runs.back();
+  ConditionRun& evaluation = stage_run.conditions.back();
+  const StageView& stage = run.Stage(stage_run.stage_index);
+  if (evaluation.status == ConditionStatus::kInProgress) {
+    const bool errored = std::any_of(evaluation.rules.begin(), evaluation.rules.end(),
+                                     [](const RuleRun& rule) { return !rule.error_code.empty(); });
+    const bool passed = std::all_of(evaluation.rules.begin(), evaluation.rules.end(), [](const RuleRun& rule) {
+      return rule.status == ActionStatus::kSucceeded;
+    });
+    evaluation.status = passed ? ConditionStatus::kSucceeded
+                        : errored ? ConditionStatus::kErrored
+                                  : ConditionStatus::kFailed;
+    evaluation.summary = passed ? "All rules succeeded" : "One or more rules failed";
+    evaluation.last_change = clock_.Now();
+  }
+  const bool passed = evaluation.status == ConditionStatus::kSucceeded ||
+                      evaluation.status == ConditionStatus::kOverridden;
+  const std::string failure = "The " + std::string(KindName(evaluation.kind)) +
+                              " condition of stage " + stage.name + " failed";
+  switch (evaluation.kind) {
+    case ConditionKind::kBeforeEntry:
+      if (passed) {
+        StartGroup(run);
+        return FinishGroupIfDone(runtime, run);
+      }
+      if (stage.before_entry->result == "SKIP") {
+        stage_run.status = StageStatus::kSkipped;
+        return LeaveStage(runtime, run);
+      }
+      return FailStage(runtime, run, failure);
+    case ConditionKind::kOnSuccess:
+      if (passed) {
+        stage_run.status = StageStatus::kSucceeded;
+        return LeaveStage(runtime, run);
+      }
+      FailStage(runtime, run, failure);
+      if (stage.on_success->result == "ROLLBACK") RollBackAfterFailure(runtime, run);
+      return;
+    case ConditionKind::kOnFailure:
+      // The rules decide whether onFailure's result applies.
+      if (passed) return ApplyFailureResult(runtime, run);
+      return FailStage(runtime, run);
+  }
+}
+
+void ExecutionEngine::ApplyFailureResult(PipelineRuntime& runtime, Run& run) {
+  StageRun& stage_run = run.execution.stage_runs.back();
+  const StageView& stage = run.Stage(stage_run.stage_index);
+  const std::string& result = stage.on_failure->result;
+  if (result == "RETRY" && stage_run.auto_retries == 0) {
+    const RetryMode mode = stage.on_failure_retry_mode == "ALL_ACTIONS" ? RetryMode::kAllActions
+                                                                        : RetryMode::kFailedActions;
+    return ResumeStage(runtime, run, mode, /*automatic=*/true);
+  }
+  if (result == "SKIP") {
+    stage_run.status = StageStatus::kSkipped;
+    return LeaveStage(runtime, run);
+  }
+  FailStage(runtime, run);
+  if (result == "ROLLBACK") RollBackAfterFailure(runtime, run);
+}
+
+void ExecutionEngine::RollBackAfterFailure(PipelineRuntime& runtime, Run& run) {
+  const std::size_t stage = run.execution.stage_runs.back().stage_index;
+  const std::string& name = run.Stage(stage).name;
+  // The newest other execution that succeeded in the stage.
+  const Run* target = nullptr;
+  for (const auto& other : runtime.runs) {
+    if (other.get() == &run) continue;
+    for (const StageRun& stage_run : other->execution.stage_runs) {
+      if (stage_run.stage_name == name && stage_run.status == StageStatus::kSucceeded &&
+          (target == nullptr || other->execution.sequence > target->execution.sequence)) {
+        target = other.get();
+      }
+    }
+  }
+  if (target == nullptr) return;  // nothing to roll back to
+  auto rolled = StartRollback(runtime, run.view, stage, *target,
+                              {"AutomatedRollback", "Rollback of execution " + run.execution.id});
+  if (!rolled) {
+    Logger(kEngineLogger)->info("no automatic rollback of stage {}: {}", name,
+                                rolled.error().message());
+  }
+}
+
+Result<std::string> ExecutionEngine::StartRollback(PipelineRuntime& runtime,
+                                                   std::shared_ptr<const PipelineView> pipeline,
+                                                   std::size_t stage, const Run& target,
+                                                   ExecutionTrigger trigger) {
+  if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
+  const auto now = clock_.Now();
+  auto run = std::make_unique<Run>();
+  PipelineExecution& execution = run->execution;
+  execution.pipeline_name = pipeline->name;
+  execution.pipeline_version = pipeline->version;
+  execution.id = RandomUuid();
+  execution.start_time = execution.last_update_time = now;
+  execution.trigger = std::move(trigger);
+  execution.mode = pipeline->mode;
+  execution.sequence = runtime.next_sequence++;
+  execution.execution_type = "ROLLBACK";
+  execution.rollback_target = target.execution.id;
+  // What the target ran with: its revisions, variables and artifacts.
+  execution.artifact_revisions = target.execution.artifact_revisions;
+  execution.source_revisions = target.execution.source_revisions;
+  execution.variables = target.execution.variables;
+  for (const ResolvedVariable& variable : execution.variables) {
+    run->variables["variables"][variable.name] = variable.value;
+  }
+  run->variables["codepipeline"]["PipelineExecutionId"] = execution.id;
+  for (const StageRun& stage_run : target.execution.stage_runs) {
+    for (const ActionRun& action : stage_run.actions) {
+      if (action.replaced || action.status != ActionStatus::kSucceeded) continue;
+      if (!action.ns.empty()) run->variables[action.ns] = action.output_variables;
+      for (const ArtifactLocation& artifact : action.output_artifacts) {
+        run->artifacts[artifact.name] = artifact;
+      }
+    }
+  }
+  run->scope = runtime.scope;
+  run->view = std::move(pipeline);
+  run->only_stage = stage;
+  execution.waiting_for_stage = stage;
+  const std::string id = execution.id;
+  Run& added = *runtime.runs.emplace_back(std::move(run));
+  runtime.active.push_back(&added);
+  runtime.by_id.emplace(id, &added);
+  busy_.insert(&runtime);
+  Logger(kEngineLogger)->debug("rollback {} of stage {} to execution {}", id,
+                               added.Stage(stage).name, target.execution.id);
+  TryEnterStage(runtime, added);
+  ScheduleChanged();
+  return id;
+}
+
+Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
+                                              std::shared_ptr<const PipelineView> pipeline,
+                                              std::string_view stage, std::string_view target_id,
+                                              ExecutionTrigger trigger) {
+  std::lock_guard lock(mutex_);
+  const auto unable = [&](const std::string& why) {
+    return ServiceError(ErrorCode::kUnableToRollbackStage,
+                        "Unable to roll back stage " + std::string(stage) + ": " + why);
+  };
+  if (pipeline->mode == ExecutionMode::kParallel) {
+    return unable("rollback is not supported for pipelines in PARALLEL mode");
+  }
+  PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
+  const Run* target = runtime.Find(target_id);
+  if (target == nullptr) return ExecutionNotFound(pipeline->name, target_id);
+  const auto index = static_cast<std::size_t>(
+      std::find_if(pipeline->stages.begin(), pipeline->stages.end(),
+                   [&](const StageView& s) { return s.name == stage; }) -
+      pipeline->stages.begin());
+  const bool succeeded_there =
+      std::any_of(target->execution.stage_runs.begin(), target->execution.stage_runs.end(),
+                  [&](const StageRun& r) { return r.stage_name == stage && r.status == StageStatus::kSucceeded; });
+  if (!succeeded_there) {
+    return unable("execution " + target->execution.id + " did not succeed in this stage");
+  }
+  if (target->execution.pipeline_version != pipeline->version) {
+    return ServiceError(ErrorCode::kPipelineExecutionOutdated,
+                        "Execution " + target->execution.id + " ran version " +
+                            std::to_string(target->execution.pipeline_version) +
+                            " of the pipeline; the pipeline is now at version " +
+                            std::to_string(pipeline->version));
+  }
+  // The target must be older than the stage's latest execution.
+  for (const auto& other : runtime.runs) {
+    if (other.get() == target || other->execution.sequence < target->execution.sequence) continue;
+    for (const StageRun& stage_run : other->execution.stage_runs) {
+      if (stage_run.stage_name != stage) continue;
+      if (other->active()) {
+        return ServiceError(ErrorCode::kConflict, "Stage " + std::string(stage) +
+                                                      " has an execution in progress: " +
+                                                      other->execution.id);
+      }
+    }
+  }
+  const bool newer_ran = std::any_of(runtime.runs.begin(), runtime.runs.end(), [&](const auto& other) {
+    return other->execution.sequence > target->execution.sequence &&
+           std::any_of(other->execution.stage_runs.begin(), other->execution.stage_runs.end(),
+                       [&](const StageRun& r) { return r.stage_name == stage; });
+  });
+  if (!newer_ran) return unable("execution " + target->execution.id + " is already the latest in it");
+  return StartRollback(runtime, std::move(pipeline), index, *target, std::move(trigger));
+}
+
+Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view pipeline,
+                                          std::string_view stage, std::string_view execution_id,
+                                          ConditionKind kind) {
+  std::lock_guard lock(mutex_);
+  const auto not_overridable = [&] {
+    return ServiceError(ErrorCode::kConditionNotOverridable,
+                        "Execution " + std::string(execution_id) + " is not evaluating the " +
+                            std::string(KindName(kind)) + " condition of stage " +
+                            std::string(stage));
+  };
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  if (it == pipelines_.end()) return not_overridable();
+  PipelineRuntime& runtime = *it->second;
+  Run* run = runtime.Find(execution_id);
+  if (run == nullptr) return not_overridable();
+  const bool evaluating = run->active() && !run->execution.waiting_for_stage &&
+                          !run->execution.stage_runs.empty() &&
+                          run->execution.stage_runs.back().stage_name == stage &&
+                          Evaluating(run->execution.stage_runs.back(), kind);
+  if (!evaluating) {
+    for (const Run* other : runtime.active) {
+      if (other->execution.sequence > run->execution.sequence && !other->execution.stage_runs.empty() &&
+          other->execution.stage_runs.back().stage_name == stage) {
+        return ServiceError(ErrorCode::kNotLatestPipelineExecution,
+                            "Execution " + run->execution.id +
+                                " is not the latest execution in stage " + std::string(stage));
+      }
+    }
+    return not_overridable();
+  }
+  ConditionRun& evaluation = run->execution.stage_runs.back().conditions.back();
+  evaluation.status = ConditionStatus::kOverridden;
+  evaluation.summary = "Overridden";
+  evaluation.last_change = clock_.Now();
+  for (RuleRun& rule : evaluation.rules) {
+    if (rule.status != ActionStatus::kInProgress) continue;
+    rule.status = ActionStatus::kAbandoned;
+    rule.due.reset();
+    rule.last_update_time = evaluation.last_change;
+  }
+  ConditionEnded(runtime, *run);
+  Retire(runtime);
+  ScheduleChanged();
+  return Ok{};
+}
+
+std::vector<RuleExecutionRecord> ExecutionEngine::RuleExecutions(
+    const Scope& scope, std::string_view pipeline,
+    const std::optional<std::string>& execution_id) const {
+  std::lock_guard lock(mutex_);
+  std::vector<RuleExecutionRecord> records;
+  const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
+  if (runtime == nullptr) return records;
+  for (const auto& run : runtime->runs) {
+    if (execution_id && run->execution.id != *execution_id) continue;
+    for (const StageRun& stage_run : run->execution.stage_runs) {
+      for (const ConditionRun& evaluation : stage_run.conditions) {
+        for (const RuleRun& rule : evaluation.rules) {
+          records.push_back({run->execution.id, run->execution.pipeline_version,
+                             stage_run.stage_name, rule});
+        }
+      }
+    }
+  }
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return a.rule.start_time > b.rule.start_time;
+  });
+  return records;
+}
+
+}  // namespace sluice::domain
