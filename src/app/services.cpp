@@ -14,7 +14,10 @@
 namespace sluice::app {
 
 Services::Services(const Clock& clock, const Options& options)
-    : pipelines_(repository_, clock, options.pipelines),
+    : pipelines_(repository_, clock, options.pipelines,
+                 [this](const domain::Scope& scope, const domain::ActionTypeId& id) {
+                   return action_types_.Find(scope, id);
+                 }),
       engine_(clock, options.engine),
       executions_(repository_, engine_),
       webhooks_(repository_) {

@@ -38,10 +38,10 @@ class Services {
  private:
   // Declared in dependency order: each part refers only to those above it.
   store::InMemoryPipelineRepository repository_;
+  domain::ActionTypeRegistry action_types_;  // pipelines may use its custom types
   domain::PipelineService pipelines_;
   domain::ExecutionEngine engine_;
   domain::ExecutionService executions_;
-  domain::ActionTypeRegistry action_types_;
   domain::WebhookRegistry webhooks_;
   domain::TaggingService tagging_;
   api::OperationTable operations_;

@@ -6,6 +6,8 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "support/pipelines.h"
 
@@ -210,6 +212,114 @@ TEST(PipelineRulesTest, V2FeaturesAreAcceptedOnV2) {
   p["variables"] = {{{"name", "env"}, {"defaultValue", "dev"}}};
   const Status status = Check(p);
   EXPECT_TRUE(status.ok()) << status.error().message();
+}
+
+// Custom action types, as the registry would answer for kScope: a Build type
+// "Checker" version "2" taking 1-2 inputs and no outputs, with a required
+// "Url" and an optional "Depth".
+std::optional<ActionType> FakeCustomTypes(const Scope& scope, const ActionTypeId& id) {
+  if (!(scope == kScope) || id != ActionTypeId{"Build", "Custom", "Checker", "2"}) {
+    return std::nullopt;
+  }
+  ActionType type;
+  type.id = id;
+  type.inputs = {1, 2};
+  type.outputs = {0, 0};
+  ConfigurationProperty url;
+  url.name = "Url";
+  url.required = true;
+  ConfigurationProperty depth;
+  depth.name = "Depth";
+  type.properties = {url, depth};
+  return type;
+}
+
+Status CheckWithCustom(json declaration) {
+  ApplyDeclarationDefaults(declaration, 1);
+  return CheckDeclaration(declaration, kScope, PipelineLimits{}, FakeCustomTypes);
+}
+
+json PipelineWithCustomBuild() {
+  json declaration = sluice::testing::TwoStagePipeline();
+  Action(declaration, 1) = json::parse(R"({"name": "Check",
+      "actionTypeId": {"category": "Build", "owner": "Custom", "provider": "Checker", "version": "2"},
+      "configuration": {"Url": "https://example.com"},
+      "inputArtifacts": [{"name": "src"}]})");
+  return declaration;
+}
+
+TEST(PipelineRulesCustomTypeTest, LiveCustomTypeIsAccepted) {
+  const Status status = CheckWithCustom(PipelineWithCustomBuild());
+  EXPECT_TRUE(status.ok()) << status.error().message();
+  json with_optional = PipelineWithCustomBuild();
+  Action(with_optional, 1)["configuration"]["Depth"] = "3";
+  EXPECT_TRUE(CheckWithCustom(with_optional).ok());
+}
+
+TEST(PipelineRulesCustomTypeTest, WithoutALookupNoCustomTypeExists) {
+  const Status status = Check(PipelineWithCustomBuild());
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_EQ(status.error().message(),
+            "ActionType (Category: 'Build', Provider: 'Checker', Owner: 'Custom', Version: '2') "
+            "in action 'Check' is not available in region 'US_EAST_1'");
+}
+
+TEST(PipelineRulesCustomTypeTest, UnknownVersionIsNotAvailable) {
+  json declaration = PipelineWithCustomBuild();
+  Action(declaration, 1)["actionTypeId"]["version"] = "3";
+  const Status status = CheckWithCustom(declaration);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message().find("is not available in region"), std::string::npos);
+}
+
+TEST(PipelineRulesCustomTypeTest, ArtifactCountsComeFromTheType) {
+  json none = PipelineWithCustomBuild();
+  Action(none, 1)["inputArtifacts"] = json::array();
+  Status status = CheckWithCustom(none);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message(),
+            "Action Check declares 0 input artifacts which is less than the minimum count (1)");
+
+  json outputs = PipelineWithCustomBuild();
+  Action(outputs, 1)["outputArtifacts"] = json::array({{{"name", "out"}}});
+  status = CheckWithCustom(outputs);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_EQ(status.error().message(),
+            "Action Check declares 1 output artifacts which is more than the maximum count (0)");
+}
+
+TEST(PipelineRulesCustomTypeTest, RequiredPropertyMustBeConfigured) {
+  json declaration = PipelineWithCustomBuild();
+  Action(declaration, 1)["configuration"] = {{"Depth", "1"}};
+  const Status status = CheckWithCustom(declaration);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_EQ(status.error().message(),
+            "Action configuration for action 'Check' is missing required configuration 'Url'");
+}
+
+TEST(PipelineRulesCustomTypeTest, UndeclaredConfigurationKeyIsRefused) {
+  json declaration = PipelineWithCustomBuild();
+  Action(declaration, 1)["configuration"]["Colour"] = "blue";
+  const Status status = CheckWithCustom(declaration);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_EQ(status.error().message(),
+            "Action configuration for action 'Check' contains unknown configuration 'Colour'");
+}
+
+TEST(PipelineRulesCustomTypeTest, BuiltInTypesNeverConsultTheLookup) {
+  int calls = 0;
+  const CustomActionTypeLookup counting = [&calls](const Scope&, const ActionTypeId&) {
+    ++calls;
+    return std::optional<ActionType>();
+  };
+  json declaration = sluice::testing::TwoStagePipeline();
+  ApplyDeclarationDefaults(declaration, 1);
+  EXPECT_TRUE(CheckDeclaration(declaration, kScope, PipelineLimits{}, counting).ok());
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace
