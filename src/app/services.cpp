@@ -24,6 +24,7 @@ Services::Services(const Clock& clock, const Options& options)
   // Each kind of taggable resource keeps its own tags.
   tagging_.Register(domain::ResourceKind::kPipeline, repository_);
   tagging_.Register(domain::ResourceKind::kWebhook, webhooks_);
+  tagging_.Register(domain::ResourceKind::kActionType, action_types_);
   api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
   api::RegisterExecutionOps(operations_, executions_);
   api::RegisterStageControlOps(operations_, executions_);
