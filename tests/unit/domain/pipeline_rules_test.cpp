@@ -265,50 +265,51 @@ TEST(PipelineRulesCustomTypeTest, WithoutALookupNoCustomTypeExists) {
             "in action 'Check' is not available in region 'US_EAST_1'");
 }
 
-TEST(PipelineRulesCustomTypeTest, UnknownVersionIsNotAvailable) {
+// Each row: a mutation of the custom action and the message it is refused
+// with (InvalidActionDeclarationException).
+struct CustomRuleCase {
+  const char* name;
+  std::function<void(json&)> mutate;
+  const char* message;
+};
+
+class PipelineRulesCustomTypeViolation : public ::testing::TestWithParam<CustomRuleCase> {};
+
+TEST_P(PipelineRulesCustomTypeViolation, IsRefused) {
   json declaration = PipelineWithCustomBuild();
-  Action(declaration, 1)["actionTypeId"]["version"] = "3";
-  const Status status = CheckWithCustom(declaration);
-  ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message().find("is not available in region"), std::string::npos);
-}
-
-TEST(PipelineRulesCustomTypeTest, ArtifactCountsComeFromTheType) {
-  json none = PipelineWithCustomBuild();
-  Action(none, 1)["inputArtifacts"] = json::array();
-  Status status = CheckWithCustom(none);
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().message(),
-            "Action Check declares 0 input artifacts which is less than the minimum count (1)");
-
-  json outputs = PipelineWithCustomBuild();
-  Action(outputs, 1)["outputArtifacts"] = json::array({{{"name", "out"}}});
-  status = CheckWithCustom(outputs);
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
-  EXPECT_EQ(status.error().message(),
-            "Action Check declares 1 output artifacts which is more than the maximum count (0)");
-}
-
-TEST(PipelineRulesCustomTypeTest, RequiredPropertyMustBeConfigured) {
-  json declaration = PipelineWithCustomBuild();
-  Action(declaration, 1)["configuration"] = {{"Depth", "1"}};
+  GetParam().mutate(Action(declaration, 1));
   const Status status = CheckWithCustom(declaration);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
-  EXPECT_EQ(status.error().message(),
-            "Action configuration for action 'Check' is missing required configuration 'Url'");
+  EXPECT_EQ(status.error().message(), GetParam().message);
 }
 
-TEST(PipelineRulesCustomTypeTest, UndeclaredConfigurationKeyIsRefused) {
-  json declaration = PipelineWithCustomBuild();
-  Action(declaration, 1)["configuration"]["Colour"] = "blue";
-  const Status status = CheckWithCustom(declaration);
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
-  EXPECT_EQ(status.error().message(),
-            "Action configuration for action 'Check' contains unknown configuration 'Colour'");
-}
+INSTANTIATE_TEST_SUITE_P(
+    Rules, PipelineRulesCustomTypeViolation,
+    ::testing::Values(
+        CustomRuleCase{"UnknownVersion",
+                       [](json& action) { action["actionTypeId"]["version"] = "3"; },
+                       "ActionType (Category: 'Build', Provider: 'Checker', Owner: 'Custom', "
+                       "Version: '3') in action 'Check' is not available in region 'US_EAST_1'"},
+        CustomRuleCase{"TooFewInputs",
+                       [](json& action) { action["inputArtifacts"] = json::array(); },
+                       "Action Check declares 0 input artifacts which is less than the minimum "
+                       "count (1)"},
+        CustomRuleCase{"TooManyOutputs",
+                       [](json& action) {
+                         action["outputArtifacts"] = json::array({{{"name", "out"}}});
+                       },
+                       "Action Check declares 1 output artifacts which is more than the maximum "
+                       "count (0)"},
+        CustomRuleCase{"MissingRequiredProperty",
+                       [](json& action) { action["configuration"] = {{"Depth", "1"}}; },
+                       "Action configuration for action 'Check' is missing required "
+                       "configuration 'Url'"},
+        CustomRuleCase{"UndeclaredProperty",
+                       [](json& action) { action["configuration"]["Colour"] = "blue"; },
+                       "Action configuration for action 'Check' contains unknown configuration "
+                       "'Colour'"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(PipelineRulesCustomTypeTest, BuiltInTypesNeverConsultTheLookup) {
   int calls = 0;
