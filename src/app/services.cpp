@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sluice/api/action_type_ops.h"
+#include "sluice/api/deploy_target_ops.h"
 #include "sluice/api/execution_ops.h"
 #include "sluice/api/job_ops.h"
 #include "sluice/api/pipeline_ops.h"
@@ -20,6 +21,7 @@ Services::Services(const Clock& clock, const Options& options)
                  }),
       engine_(clock, options.engine),
       executions_(repository_, engine_),
+      deploy_targets_(repository_, engine_),
       webhooks_(repository_) {
   // Each kind of taggable resource keeps its own tags.
   tagging_.Register(domain::ResourceKind::kPipeline, repository_);
@@ -30,6 +32,7 @@ Services::Services(const Clock& clock, const Options& options)
   api::RegisterStageControlOps(operations_, executions_);
   api::RegisterJobOps(operations_, engine_);
   api::RegisterActionTypeOps(operations_, action_types_);
+  api::RegisterDeployTargetOps(operations_, deploy_targets_);
   api::RegisterWebhookOps(operations_, webhooks_);
   api::RegisterTagOps(operations_, tagging_);
 }
