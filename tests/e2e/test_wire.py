@@ -397,9 +397,7 @@ class WireTest(ServerTestCase):
             ("GetPipeline", {}, 400),                       # validation error
             ("GetPipeline", {"name": "nobody"}, 400),       # service error
             ("FlyToTheMoon", {}, 400),                      # unknown operation
-            ("PutApprovalResult", {"pipelineName": "x", "stageName": "s", "actionName": "a",
-                                   "result": {"summary": "ok", "status": "Approved"},
-                                   "token": "0f8fad5b-d9cb-469f-a165-70867728950e"}, 501),  # not implemented
+            ("ListRuleExecutions", {"pipelineName": "x"}, 501),  # not implemented
             ("ListPipelines", {"maxResults": 1}, 200),
         ]
         for operation, payload, expected in sequence * 2:
