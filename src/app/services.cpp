@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sluice/api/action_type_ops.h"
+#include "sluice/api/deploy_target_ops.h"
 #include "sluice/api/execution_ops.h"
 #include "sluice/api/job_ops.h"
 #include "sluice/api/pipeline_ops.h"
@@ -14,18 +15,24 @@
 namespace sluice::app {
 
 Services::Services(const Clock& clock, const Options& options)
-    : pipelines_(repository_, clock, options.pipelines),
+    : pipelines_(repository_, clock, options.pipelines,
+                 [this](const domain::Scope& scope, const domain::ActionTypeId& id) {
+                   return action_types_.Find(scope, id);
+                 }),
       engine_(clock, options.engine),
       executions_(repository_, engine_),
+      deploy_targets_(repository_, engine_),
       webhooks_(repository_) {
   // Each kind of taggable resource keeps its own tags.
   tagging_.Register(domain::ResourceKind::kPipeline, repository_);
   tagging_.Register(domain::ResourceKind::kWebhook, webhooks_);
+  tagging_.Register(domain::ResourceKind::kActionType, action_types_);
   api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
   api::RegisterExecutionOps(operations_, executions_);
   api::RegisterStageControlOps(operations_, executions_);
   api::RegisterJobOps(operations_, engine_);
   api::RegisterActionTypeOps(operations_, action_types_);
+  api::RegisterDeployTargetOps(operations_, deploy_targets_);
   api::RegisterWebhookOps(operations_, webhooks_);
   api::RegisterTagOps(operations_, tagging_);
 }

@@ -1,10 +1,10 @@
 // Services: everything under the wire, wired as the server runs it: the
 // in-memory store, the pipeline and execution services, the execution engine,
-// the action type and webhook registries, the tagging service and the
-// operation table that routes to them. main() builds one over the system
-// clock and runs the engine on a thread of its own; the fuzzers (tests/fuzz)
-// build one over a FakeClock and step the engine themselves, so both exercise
-// the same wiring.
+// the action type and webhook registries, the deploy target simulation, the
+// tagging service and the operation table that routes to them. main() builds
+// one over the system clock and runs the engine on a thread of its own; the
+// fuzzers (tests/fuzz) build one over a FakeClock and step the engine
+// themselves, so both exercise the same wiring.
 //
 // Thread-safety: that of its parts (all thread-safe once built). Not movable:
 // the parts hold references to each other.
@@ -14,6 +14,7 @@
 #include "sluice/api/operation_table.h"
 #include "sluice/common/clock.h"
 #include "sluice/domain/action_type_registry.h"
+#include "sluice/domain/deploy_targets.h"
 #include "sluice/domain/execution_engine.h"
 #include "sluice/domain/execution_service.h"
 #include "sluice/domain/pipeline_service.h"
@@ -38,10 +39,11 @@ class Services {
  private:
   // Declared in dependency order: each part refers only to those above it.
   store::InMemoryPipelineRepository repository_;
+  domain::ActionTypeRegistry action_types_;  // pipelines may use its custom types
   domain::PipelineService pipelines_;
   domain::ExecutionEngine engine_;
   domain::ExecutionService executions_;
-  domain::ActionTypeRegistry action_types_;
+  domain::DeployTargetService deploy_targets_;
   domain::WebhookRegistry webhooks_;
   domain::TaggingService tagging_;
   api::OperationTable operations_;

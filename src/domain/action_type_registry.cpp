@@ -1,6 +1,7 @@
 #include "sluice/domain/action_type_registry.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "builtin_types.h"
 #include "page_token.h"
@@ -18,6 +19,21 @@ bool SameDefinition(const ActionType& a, const ActionType& b) {
 
 ServiceError NotFound(const ActionTypeId& id) {
   return {ErrorCode::kActionTypeNotFound, "Action type " + Describe(id) + " was not found"};
+}
+
+// "Custom/<Category>/<Provider>/<Version>" (as tagging ARNs name custom
+// types) to the type's id; nullopt when it is not of that form.
+std::optional<ActionTypeId> CustomIdOf(std::string_view arn_id) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto slash = arn_id.find('/', start);
+    parts.emplace_back(arn_id.substr(start, slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() != 4 || parts[0] != "Custom") return std::nullopt;
+  return ActionTypeId{parts[1], parts[0], parts[2], parts[3]};
 }
 
 const ActionType* BuiltIn(const ActionTypeId& id) {
@@ -130,6 +146,7 @@ void ActionTypeRegistry::DeleteCustom(const Scope& scope, std::string_view categ
   if (const auto it = scope_it->second.custom.find(SortKey(id));
       it != scope_it->second.custom.end()) {
     it->second.deleted = true;
+    it->second.type.tags.clear();  // a deleted type's tags go with it
   }
 }
 
@@ -210,6 +227,36 @@ Status ActionTypeRegistry::Update(const Scope& scope, ActionType declaration) {
   }
   scopes_[ScopeKey(scope)].overridden[SortKey(declaration.id)] = std::move(declaration);
   return Ok{};
+}
+
+template <typename Scopes>
+auto* ActionTypeRegistry::LiveCustomIn(Scopes& scopes, const Scope& scope,
+                                       std::string_view arn_id) {
+  using Entry = std::conditional_t<std::is_const_v<Scopes>, const CustomEntry, CustomEntry>;
+  Entry* found = nullptr;
+  const auto id = CustomIdOf(arn_id);
+  const auto scope_it = scopes.find(ScopeKey(scope));
+  if (!id || scope_it == scopes.end()) return found;
+  const auto it = scope_it->second.custom.find(SortKey(*id));
+  if (it != scope_it->second.custom.end() && !it->second.deleted) found = &it->second;
+  return found;
+}
+
+std::optional<std::vector<Tag>> ActionTypeRegistry::Tags(const Scope& scope,
+                                                         std::string_view id) const {
+  const std::lock_guard lock(mutex_);
+  const CustomEntry* entry = LiveCustomIn(scopes_, scope, id);
+  if (entry == nullptr) return std::nullopt;
+  return entry->type.tags;
+}
+
+bool ActionTypeRegistry::EditTags(const Scope& scope, std::string_view id, const TagEdit& edit) {
+  const std::lock_guard lock(mutex_);
+  CustomEntry* entry = LiveCustomIn(scopes_, scope, id);
+  if (entry == nullptr) return false;
+  // The edit leaves the tags alone when it fails; its outcome is the caller's.
+  static_cast<void>(edit(entry->type.tags));
+  return true;
 }
 
 const std::vector<RuleType>& ActionTypeRegistry::RuleTypes() { return BuiltInRuleTypes(); }

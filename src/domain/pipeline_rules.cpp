@@ -5,7 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sluice/domain/action_catalog.h"
 
@@ -109,7 +111,57 @@ Status CheckV2OnlyFeatures(const json& pipeline) {
   return Ok{};
 }
 
-Status CheckAction(const json& action, bool v2, const json& pipeline, const Scope& scope) {
+// What a declaration must respect to use an action type, whether built in or
+// custom.
+struct ActionTypeRules {
+  ArtifactBounds inputs{0, 0};
+  ArtifactBounds outputs{0, 0};
+  bool v2_only = false;
+  std::vector<std::string> required;
+  // The configuration keys the type declares; nullopt: not known (the
+  // built-in catalog lists required keys only), so any key is accepted.
+  std::optional<std::set<std::string, std::less<>>> known;
+};
+
+ActionTypeRules RulesOf(const ActionTypeInfo& info) {
+  ActionTypeRules rules{info.inputs, info.outputs, info.v2_only, {}, std::nullopt};
+  for (const std::string_view key : info.required_configuration) rules.required.emplace_back(key);
+  return rules;
+}
+
+ActionTypeRules RulesOf(const ActionType& type) {
+  ActionTypeRules rules{{type.inputs.minimum, type.inputs.maximum},
+                        {type.outputs.minimum, type.outputs.maximum},
+                        false,
+                        {},
+                        std::set<std::string, std::less<>>()};
+  for (const ConfigurationProperty& property : type.properties) {
+    if (property.required) rules.required.push_back(property.name);
+    rules.known->insert(property.name);
+  }
+  return rules;
+}
+
+// The rules of the action type `type` names, from the built-in catalog or
+// (owner Custom) the scope's custom types; nullopt when there is no such
+// type.
+std::optional<ActionTypeRules> FindRules(const json& type, const Scope& scope,
+                                         const CustomActionTypeLookup& custom_types) {
+  const ActionTypeId id{Str(type, "category"), Str(type, "owner"), Str(type, "provider"),
+                        Str(type, "version")};
+  if (id.owner == "Custom") {
+    if (!custom_types) return std::nullopt;
+    const auto custom = custom_types(scope, id);
+    if (!custom) return std::nullopt;
+    return RulesOf(*custom);
+  }
+  const ActionTypeInfo* info = FindActionType(id.owner, id.category, id.provider, id.version);
+  if (info == nullptr) return std::nullopt;
+  return RulesOf(*info);
+}
+
+Status CheckAction(const json& action, bool v2, const json& pipeline, const Scope& scope,
+                   const CustomActionTypeLookup& custom_types) {
   const std::string name = Str(action, "name");
   const json& type = action["actionTypeId"];
   const std::string owner = Str(type, "owner");
@@ -118,13 +170,13 @@ Status CheckAction(const json& action, bool v2, const json& pipeline, const Scop
   const std::string version = Str(type, "version");
   const std::string region = Has(action, "region") ? Str(action, "region") : scope.region;
 
-  const ActionTypeInfo* info = FindActionType(owner, category, provider, version);
-  if (info == nullptr) {
+  const auto rules = FindRules(type, scope, custom_types);
+  if (!rules) {
     return ActionError("ActionType (Category: '" + category + "', Provider: '" + provider +
                        "', Owner: '" + owner + "', Version: '" + version + "') in action '" +
                        name + "' is not available in region '" + RegionConstant(region) + "'");
   }
-  if (info->v2_only && !v2) {
+  if (rules->v2_only && !v2) {
     return ActionError("Action '" + name + "' uses the " + provider +
                        " action type, which can only be used with V2 pipelines");
   }
@@ -135,17 +187,25 @@ Status CheckAction(const json& action, bool v2, const json& pipeline, const Scop
                        " artifacts which is " + relation + " count (" + std::to_string(bound) +
                        ")");
   };
-  if (inputs < info->inputs.min) return bound_error(inputs, "input", "less than the minimum", info->inputs.min);
-  if (inputs > info->inputs.max) return bound_error(inputs, "input", "more than the maximum", info->inputs.max);
-  if (outputs < info->outputs.min) return bound_error(outputs, "output", "less than the minimum", info->outputs.min);
-  if (outputs > info->outputs.max) return bound_error(outputs, "output", "more than the maximum", info->outputs.max);
+  if (inputs < rules->inputs.min) return bound_error(inputs, "input", "less than the minimum", rules->inputs.min);
+  if (inputs > rules->inputs.max) return bound_error(inputs, "input", "more than the maximum", rules->inputs.max);
+  if (outputs < rules->outputs.min) return bound_error(outputs, "output", "less than the minimum", rules->outputs.min);
+  if (outputs > rules->outputs.max) return bound_error(outputs, "output", "more than the maximum", rules->outputs.max);
 
   const json empty = json::object();
   const json& configuration = Has(action, "configuration") ? action["configuration"] : empty;
-  for (const std::string_view key : info->required_configuration) {
+  for (const std::string& key : rules->required) {
     if (!configuration.contains(key)) {
       return ActionError("Action configuration for action '" + name +
-                         "' is missing required configuration '" + std::string(key) + "'");
+                         "' is missing required configuration '" + key + "'");
+    }
+  }
+  if (rules->known) {
+    for (const auto& [key, value] : configuration.items()) {
+      if (!rules->known->contains(key)) {
+        return ActionError("Action configuration for action '" + name +
+                           "' contains unknown configuration '" + key + "'");
+      }
     }
   }
   if (Has(action, "commands") && category != "Compute") {
@@ -164,7 +224,8 @@ Status CheckAction(const json& action, bool v2, const json& pipeline, const Scop
 }
 
 // Stage layout, names, action types and the flow of artifacts.
-Status CheckStages(const json& pipeline, const Scope& scope, const PipelineLimits& limits) {
+Status CheckStages(const json& pipeline, const Scope& scope, const PipelineLimits& limits,
+                   const CustomActionTypeLookup& custom_types) {
   const json& stages = pipeline["stages"];
   if (stages.size() < 2) {
     return Structure("Pipeline has only " + std::to_string(stages.size()) +
@@ -220,7 +281,9 @@ Status CheckStages(const json& pipeline, const Scope& scope, const PipelineLimit
         return Structure("Source actions can only be declared in the first stage of a pipeline. "
                          "Stage '" + stage_name + "' declares source action '" + action_name + "'");
       }
-      if (auto status = CheckAction(action, v2, pipeline, scope); !status) return status;
+      if (auto status = CheckAction(action, v2, pipeline, scope, custom_types); !status) {
+        return status;
+      }
 
       if (const std::string ns = Str(action, "namespace"); !ns.empty()) {
         const auto [it, fresh] = namespaces.emplace(ns, stage_name + "/" + action_name);
@@ -315,10 +378,10 @@ void ApplyDeclarationDefaults(json& declaration, int version) {
 }
 
 Status CheckDeclaration(const json& declaration, const Scope& scope,
-                        const PipelineLimits& limits) {
+                        const PipelineLimits& limits, const CustomActionTypeLookup& custom_types) {
   if (auto status = CheckArtifactStores(declaration, scope); !status) return status;
   if (auto status = CheckV2OnlyFeatures(declaration); !status) return status;
-  if (auto status = CheckStages(declaration, scope, limits); !status) return status;
+  if (auto status = CheckStages(declaration, scope, limits, custom_types); !status) return status;
   return CheckVariablesAndTriggers(declaration);
 }
 

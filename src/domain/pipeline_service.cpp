@@ -1,6 +1,7 @@
 #include "sluice/domain/pipeline_service.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "page_token.h"
 #include "sluice/domain/errors.h"
@@ -26,13 +27,18 @@ PipelineSummary Summarize(const nlohmann::json& declaration, Clock::TimePoint no
 }  // namespace
 
 PipelineService::PipelineService(PipelineRepository& repository, const Clock& clock,
-                                 PipelineServiceLimits limits)
-    : repository_(repository), clock_(clock), limits_(limits) {}
+                                 PipelineServiceLimits limits,
+                                 CustomActionTypeLookup custom_types)
+    : repository_(repository),
+      clock_(clock),
+      limits_(limits),
+      custom_types_(std::move(custom_types)) {}
 
 Result<PipelineSnapshot> PipelineService::Create(const Scope& scope, nlohmann::json declaration,
                                                  std::vector<Tag> tags) {
   ApplyDeclarationDefaults(declaration, 1);
-  if (auto status = CheckDeclaration(declaration, scope, limits_.declaration); !status) {
+  if (auto status = CheckDeclaration(declaration, scope, limits_.declaration, custom_types_);
+      !status) {
     return status.error();
   }
   NewPipeline pipeline{Summarize(declaration, clock_.Now()), declaration.dump(), std::move(tags)};
@@ -42,7 +48,8 @@ Result<PipelineSnapshot> PipelineService::Create(const Scope& scope, nlohmann::j
 Result<PipelineSnapshot> PipelineService::Update(const Scope& scope, nlohmann::json declaration) {
   // Checked with a provisional version; the repository numbers it for real.
   ApplyDeclarationDefaults(declaration, 1);
-  if (auto status = CheckDeclaration(declaration, scope, limits_.declaration); !status) {
+  if (auto status = CheckDeclaration(declaration, scope, limits_.declaration, custom_types_);
+      !status) {
     return status.error();
   }
   const PipelineSummary summary = Summarize(declaration, clock_.Now());

@@ -4,7 +4,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from sluice_server import ServerTestCase, temp_dir, write_json_file
+from sluice_server import ServerTestCase, pipeline_decl, temp_dir, write_json_file
 
 
 def custom_type(provider="Jenkins", version="1", category="Build", **extra):
@@ -249,6 +249,84 @@ class ActionTypesTest(ServerTestCase):
         with self.assertRaises(ClientError) as ctx:
             cp.list_rule_types(ruleOwnerFilter="Custom")
         self.assertClientError(ctx, "ValidationException")
+
+
+class CustomActionsInPipelinesTest(ServerTestCase):
+    """Pipelines using the account's custom action types."""
+
+    server_args = ("--start-on-create", "false")
+    ACCOUNT = "111100000077"
+
+    def setUp(self):
+        self.cp = self.server.client(access_key=self.ACCOUNT)
+
+    @staticmethod
+    def custom_build(configuration, inputs=("SourceOutput",), outputs=(), version="3"):
+        return {
+            "name": "Check",
+            "actionTypeId": {"category": "Build", "owner": "Custom", "provider": "Checker",
+                             "version": version},
+            "configuration": configuration,
+            "inputArtifacts": [{"name": n} for n in inputs],
+            "outputArtifacts": [{"name": n} for n in outputs],
+        }
+
+    def declaration(self, name, action):
+        decl = pipeline_decl(name)
+        decl["stages"][1]["actions"] = [action]
+        return decl
+
+    def create_checker(self, version="3"):
+        self.cp.create_custom_action_type(**custom_type(
+            provider="Checker", version=version,
+            inputArtifactDetails={"minimumCount": 1, "maximumCount": 2},
+            outputArtifactDetails={"minimumCount": 0, "maximumCount": 0}))
+
+    def assertRefused(self, decl, message):
+        with self.assertRaises(ClientError) as ctx:
+            self.cp.create_pipeline(pipeline=decl)
+        self.assertClientError(ctx, "InvalidActionDeclarationException", message)
+
+    def test_live_custom_type_is_accepted_and_checked(self):
+        self.create_checker()
+        ok = self.declaration("uses-checker", self.custom_build(
+            {"ProjectName": "proj", "ApiToken": "t"}))
+        created = self.cp.create_pipeline(pipeline=ok)["pipeline"]
+        self.assertEqual(created["stages"][1]["actions"][0]["actionTypeId"]["owner"], "Custom")
+        self.cp.update_pipeline(pipeline=dict(ok, stages=ok["stages"]))
+
+        self.assertRefused(self.declaration("missing", self.custom_build({"ApiToken": "t"})),
+                           "Action configuration for action 'Check' is missing required "
+                           "configuration 'ProjectName'")
+        self.assertRefused(self.declaration("unknown", self.custom_build(
+            {"ProjectName": "proj", "Colour": "blue"})),
+            "Action configuration for action 'Check' contains unknown configuration 'Colour'")
+        self.assertRefused(self.declaration("no-inputs", self.custom_build(
+            {"ProjectName": "proj"}, inputs=())),
+            "Action Check declares 0 input artifacts which is less than the minimum count (1)")
+        self.assertRefused(self.declaration("outputs", self.custom_build(
+            {"ProjectName": "proj"}, outputs=("Out",))),
+            "Action Check declares 1 output artifacts which is more than the maximum count (0)")
+
+    def test_unknown_deleted_and_foreign_types_are_not_available(self):
+        unavailable = ("ActionType (Category: 'Build', Provider: 'Checker', Owner: 'Custom', "
+                       "Version: '4') in action 'Check' is not available in region 'US_EAST_1'")
+        decl = self.declaration("checker-4", self.custom_build({"ProjectName": "p"}, version="4"))
+        self.assertRefused(decl, unavailable)
+
+        self.create_checker(version="4")
+        other = self.server.client(access_key="111100000078")
+        with self.assertRaises(ClientError) as ctx:
+            other.create_pipeline(pipeline=decl)
+        self.assertClientError(ctx, "InvalidActionDeclarationException", unavailable)
+        self.cp.create_pipeline(pipeline=decl)
+
+        self.cp.delete_custom_action_type(category="Build", provider="Checker", version="4")
+        with self.assertRaises(ClientError) as ctx:
+            self.cp.update_pipeline(pipeline=decl)
+        self.assertClientError(ctx, "InvalidActionDeclarationException", unavailable)
+        # The pipeline that used it stays as it was.
+        self.assertEqual(self.cp.get_pipeline(name="checker-4")["pipeline"]["version"], 1)
 
 
 class ActionTypesCliTest(ServerTestCase):

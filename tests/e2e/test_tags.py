@@ -1,5 +1,5 @@
 """Tagging through boto3 and aws-cli: TagResource, UntagResource and
-ListTagsForResource on pipelines and webhooks."""
+ListTagsForResource on pipelines, webhooks and custom action types."""
 
 import unittest
 
@@ -126,6 +126,33 @@ class WebhookTagsTest(TagsTestCase):
         with self.assertRaises(ClientError) as ctx:
             self.tags_of(hook_arn)
         self.assertClientError(ctx, "ResourceNotFoundException", "tagged-hook")
+
+
+class ActionTypeTagsTest(TagsTestCase):
+
+    def test_custom_action_type_tags(self):
+        self.cp.create_custom_action_type(
+            category="Test", provider="Linter", version="1",
+            inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+            outputArtifactDetails={"minimumCount": 0, "maximumCount": 0},
+            tags=[{"key": "team", "value": "qa"}])
+        type_arn = arn("actiontype:Custom/Test/Linter/1")
+        self.assertEqual(self.tags_of(type_arn), [{"key": "team", "value": "qa"}])
+        self.cp.tag_resource(resourceArn=type_arn, tags=[{"key": "env", "value": "ci"},
+                                                         {"key": "team", "value": "lint"}])
+        self.assertEqual(self.tags_of(type_arn), [{"key": "env", "value": "ci"},
+                                                  {"key": "team", "value": "lint"}])
+        self.cp.untag_resource(resourceArn=type_arn, tagKeys=["env"])
+        self.assertEqual(self.tags_of(type_arn), [{"key": "team", "value": "lint"}])
+        # Another version is another resource.
+        with self.assertRaises(ClientError) as ctx:
+            self.tags_of(arn("actiontype:Custom/Test/Linter/2"))
+        self.assertClientError(ctx, "ResourceNotFoundException")
+
+        self.cp.delete_custom_action_type(category="Test", provider="Linter", version="1")
+        with self.assertRaises(ClientError) as ctx:
+            self.tags_of(type_arn)
+        self.assertClientError(ctx, "ResourceNotFoundException")
 
 
 class ArnErrorsTest(TagsTestCase):

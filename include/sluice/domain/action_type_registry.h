@@ -18,6 +18,7 @@
 #include "sluice/common/result.h"
 #include "sluice/domain/action_type.h"
 #include "sluice/domain/pipeline.h"
+#include "sluice/domain/tagging.h"
 
 namespace sluice::domain {
 
@@ -31,7 +32,7 @@ struct ActionTypePage {
   std::optional<std::string> next_token;
 };
 
-class ActionTypeRegistry {
+class ActionTypeRegistry : public TaggableResources {
  public:
   explicit ActionTypeRegistry(ActionTypeRegistryLimits limits = {});
   ActionTypeRegistry(const ActionTypeRegistry&) = delete;
@@ -59,6 +60,11 @@ class ActionTypeRegistry {
 
   static const std::vector<RuleType>& RuleTypes();
 
+  // TaggableResources: the live custom types' tags. `id` is
+  // "Custom/<Category>/<Provider>/<Version>".
+  std::optional<std::vector<Tag>> Tags(const Scope& scope, std::string_view id) const override;
+  bool EditTags(const Scope& scope, std::string_view id, const TagEdit& edit) override;
+
  private:
   struct CustomEntry {
     ActionType type;
@@ -72,6 +78,10 @@ class ActionTypeRegistry {
   static std::string ScopeKey(const Scope& scope);
   const ScopeTypes* Types(const Scope& scope) const;  // nullptr: none yet
   std::optional<ActionType> FindLocked(const Scope& scope, const ActionTypeId& id) const;
+  // The live custom type an ARN's id names in `scopes` (const or not);
+  // nullptr when there is none.
+  template <typename Scopes>
+  static auto* LiveCustomIn(Scopes& scopes, const Scope& scope, std::string_view arn_id);
 
   const ActionTypeRegistryLimits limits_;
   mutable std::mutex mutex_;

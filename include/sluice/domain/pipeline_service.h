@@ -31,8 +31,10 @@ struct PipelinePage {
 
 class PipelineService {
  public:
+  // `custom_types` tells which custom action types declarations may use;
+  // without it, none.
   PipelineService(PipelineRepository& repository, const Clock& clock,
-                  PipelineServiceLimits limits = {});
+                  PipelineServiceLimits limits = {}, CustomActionTypeLookup custom_types = {});
 
   Result<PipelineSnapshot> Create(const Scope& scope, nlohmann::json declaration,
                                   std::vector<Tag> tags);
@@ -48,6 +50,7 @@ class PipelineService {
   PipelineRepository& repository_;
   const Clock& clock_;
   PipelineServiceLimits limits_;
+  CustomActionTypeLookup custom_types_;
 };
 
 }  // namespace sluice::domain

@@ -6,7 +6,8 @@
 // deleting the resource drops them and there is one source of truth. The
 // owner exposes them through the TaggableResources port; the TaggingService
 // parses an ARN, picks the owner registered for its kind and applies the
-// rules. A new kind (custom action types) is one Register call.
+// rules. Pipelines, webhooks and custom action types are registered; a new
+// kind is one Register call.
 //
 // Thread-safety: TaggingService is safe to use from any thread once every
 // owner is registered (registration happens at start-up). Owners must make

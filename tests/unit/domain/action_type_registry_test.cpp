@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "sluice/domain/action_catalog.h"
@@ -263,6 +264,47 @@ TEST_F(ActionTypeRegistryTest, ConcurrentCreatesRespectTheQuota) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(created.load(), 20);
+}
+
+TEST_F(ActionTypeRegistryTest, KeepsTheTagsOfLiveCustomTypes) {
+  ActionType definition = Custom("Jenkins", "2");
+  definition.tags = {{"team", "ci"}};
+  ASSERT_TRUE(registry_.CreateCustom(scope_, definition).ok());
+  const std::string id = "Custom/Build/Jenkins/2";
+  EXPECT_EQ(registry_.Tags(scope_, id), (std::vector<Tag>{{"team", "ci"}}));
+
+  EXPECT_TRUE(registry_.EditTags(scope_, id, [](std::vector<Tag>& tags) {
+    tags.push_back({"env", "prod"});
+    return Status(Ok{});
+  }));
+  EXPECT_EQ(registry_.Tags(scope_, id), (std::vector<Tag>{{"team", "ci"}, {"env", "prod"}}));
+  // The type as read back carries them too.
+  EXPECT_EQ(registry_.Find(scope_, {"Build", "Custom", "Jenkins", "2"})->tags.size(), 2U);
+
+  // Built-in types, other scopes, other versions and malformed ids have none.
+  EXPECT_FALSE(registry_.Tags(scope_, "Custom/Build/Jenkins/3").has_value());
+  EXPECT_FALSE(registry_.Tags({"210987654321", "us-east-1"}, id).has_value());
+  EXPECT_FALSE(registry_.Tags(scope_, "Custom/Build/CodeBuild/1").has_value());
+  EXPECT_FALSE(registry_.Tags(scope_, "Custom/Build/Jenkins").has_value());
+  EXPECT_FALSE(registry_.Tags(scope_, "Custom/Build/Jenkins/2/x").has_value());
+  bool ran = false;
+  EXPECT_FALSE(registry_.EditTags(scope_, "Custom/Build/Jenkins/9", [&ran](std::vector<Tag>&) {
+    ran = true;
+    return Status(Ok{});
+  }));
+  EXPECT_FALSE(ran);
+}
+
+TEST_F(ActionTypeRegistryTest, DeletingACustomTypeDropsItsTags) {
+  ActionType definition = Custom("Jenkins", "2");
+  definition.tags = {{"team", "ci"}};
+  ASSERT_TRUE(registry_.CreateCustom(scope_, definition).ok());
+  registry_.DeleteCustom(scope_, "Build", "Jenkins", "2");
+  EXPECT_FALSE(registry_.Tags(scope_, "Custom/Build/Jenkins/2").has_value());
+  // Restoring it brings the tags of the restoring request, not the old ones.
+  definition.tags = {{"owner", "me"}};
+  ASSERT_TRUE(registry_.CreateCustom(scope_, definition).ok());
+  EXPECT_EQ(registry_.Tags(scope_, "Custom/Build/Jenkins/2"), (std::vector<Tag>{{"owner", "me"}}));
 }
 
 TEST(RuleTypesTest, ListsTheDocumentedRuleProviders) {

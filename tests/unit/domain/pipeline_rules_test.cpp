@@ -6,6 +6,8 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "support/pipelines.h"
 
@@ -210,6 +212,115 @@ TEST(PipelineRulesTest, V2FeaturesAreAcceptedOnV2) {
   p["variables"] = {{{"name", "env"}, {"defaultValue", "dev"}}};
   const Status status = Check(p);
   EXPECT_TRUE(status.ok()) << status.error().message();
+}
+
+// Custom action types, as the registry would answer for kScope: a Build type
+// "Checker" version "2" taking 1-2 inputs and no outputs, with a required
+// "Url" and an optional "Depth".
+std::optional<ActionType> FakeCustomTypes(const Scope& scope, const ActionTypeId& id) {
+  if (!(scope == kScope) || id != ActionTypeId{"Build", "Custom", "Checker", "2"}) {
+    return std::nullopt;
+  }
+  ActionType type;
+  type.id = id;
+  type.inputs = {1, 2};
+  type.outputs = {0, 0};
+  ConfigurationProperty url;
+  url.name = "Url";
+  url.required = true;
+  ConfigurationProperty depth;
+  depth.name = "Depth";
+  type.properties = {url, depth};
+  return type;
+}
+
+Status CheckWithCustom(json declaration) {
+  ApplyDeclarationDefaults(declaration, 1);
+  return CheckDeclaration(declaration, kScope, PipelineLimits{}, FakeCustomTypes);
+}
+
+json PipelineWithCustomBuild() {
+  json declaration = sluice::testing::TwoStagePipeline();
+  Action(declaration, 1) = json::parse(R"({"name": "Check",
+      "actionTypeId": {"category": "Build", "owner": "Custom", "provider": "Checker", "version": "2"},
+      "configuration": {"Url": "https://example.com"},
+      "inputArtifacts": [{"name": "src"}]})");
+  return declaration;
+}
+
+TEST(PipelineRulesCustomTypeTest, LiveCustomTypeIsAccepted) {
+  const Status status = CheckWithCustom(PipelineWithCustomBuild());
+  EXPECT_TRUE(status.ok()) << status.error().message();
+  json with_optional = PipelineWithCustomBuild();
+  Action(with_optional, 1)["configuration"]["Depth"] = "3";
+  EXPECT_TRUE(CheckWithCustom(with_optional).ok());
+}
+
+TEST(PipelineRulesCustomTypeTest, WithoutALookupNoCustomTypeExists) {
+  const Status status = Check(PipelineWithCustomBuild());
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_EQ(status.error().message(),
+            "ActionType (Category: 'Build', Provider: 'Checker', Owner: 'Custom', Version: '2') "
+            "in action 'Check' is not available in region 'US_EAST_1'");
+}
+
+// Each row: a mutation of the custom action and the message it is refused
+// with (InvalidActionDeclarationException).
+struct CustomRuleCase {
+  const char* name;
+  std::function<void(json&)> mutate;
+  const char* message;
+};
+
+class PipelineRulesCustomTypeViolation : public ::testing::TestWithParam<CustomRuleCase> {};
+
+TEST_P(PipelineRulesCustomTypeViolation, IsRefused) {
+  json declaration = PipelineWithCustomBuild();
+  GetParam().mutate(Action(declaration, 1));
+  const Status status = CheckWithCustom(declaration);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_EQ(status.error().message(), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, PipelineRulesCustomTypeViolation,
+    ::testing::Values(
+        CustomRuleCase{"UnknownVersion",
+                       [](json& action) { action["actionTypeId"]["version"] = "3"; },
+                       "ActionType (Category: 'Build', Provider: 'Checker', Owner: 'Custom', "
+                       "Version: '3') in action 'Check' is not available in region 'US_EAST_1'"},
+        CustomRuleCase{"TooFewInputs",
+                       [](json& action) { action["inputArtifacts"] = json::array(); },
+                       "Action Check declares 0 input artifacts which is less than the minimum "
+                       "count (1)"},
+        CustomRuleCase{"TooManyOutputs",
+                       [](json& action) {
+                         action["outputArtifacts"] = json::array({{{"name", "out"}}});
+                       },
+                       "Action Check declares 1 output artifacts which is more than the maximum "
+                       "count (0)"},
+        CustomRuleCase{"MissingRequiredProperty",
+                       [](json& action) { action["configuration"] = {{"Depth", "1"}}; },
+                       "Action configuration for action 'Check' is missing required "
+                       "configuration 'Url'"},
+        CustomRuleCase{"UndeclaredProperty",
+                       [](json& action) { action["configuration"]["Colour"] = "blue"; },
+                       "Action configuration for action 'Check' contains unknown configuration "
+                       "'Colour'"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(PipelineRulesCustomTypeTest, BuiltInTypesNeverConsultTheLookup) {
+  int calls = 0;
+  const CustomActionTypeLookup counting = [&calls](const Scope&, const ActionTypeId&) {
+    ++calls;
+    return std::optional<ActionType>();
+  };
+  json declaration = sluice::testing::TwoStagePipeline();
+  ApplyDeclarationDefaults(declaration, 1);
+  EXPECT_TRUE(CheckDeclaration(declaration, kScope, PipelineLimits{}, counting).ok());
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace

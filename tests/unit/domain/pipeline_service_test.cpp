@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
 
+#include "sluice/domain/action_type_registry.h"
 #include "sluice/store/in_memory_pipeline_repository.h"
 #include "support/pipelines.h"
 
@@ -129,6 +131,48 @@ TEST_F(PipelineServiceTest, ListRefusesAForeignToken) {
   auto page = service_.List(scope_, std::string("garbage"), std::nullopt);
   ASSERT_FALSE(page.ok());
   EXPECT_EQ(page.error().code(), ErrorCode::kInvalidNextToken);
+}
+
+// The service over the action type registry, wired as app::Services wires
+// them: declarations may use the scope's live custom types.
+TEST(PipelineServiceCustomTypesTest, FollowsTheRegistrysCustomTypes) {
+  FakeClock clock;
+  store::InMemoryPipelineRepository repository;
+  ActionTypeRegistry registry;
+  PipelineService service(repository, clock, {},
+                          [&registry](const Scope& scope, const ActionTypeId& id) {
+                            return registry.Find(scope, id);
+                          });
+  const Scope scope{"123456789012", "us-east-1"};
+  json declaration = TwoStagePipeline("p");
+  declaration["stages"][1]["actions"][0]["actionTypeId"] = {
+      {"category", "Build"}, {"owner", "Custom"}, {"provider", "Checker"}, {"version", "v-7"}};
+  declaration["stages"][1]["actions"][0]["configuration"] = {{"Url", "https://example.com"}};
+
+  auto refused = service.Create(scope, declaration, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidActionDeclaration);
+
+  ActionType type;
+  type.id = {"Build", "Custom", "Checker", "v-7"};
+  type.inputs = {0, 5};
+  type.outputs = {0, 5};
+  ConfigurationProperty url;
+  url.name = "Url";
+  url.required = true;
+  type.properties = {url};
+  ASSERT_TRUE(registry.CreateCustom(scope, type).ok());
+  auto created = service.Create(scope, declaration, {});
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  // Another account has no such type.
+  EXPECT_FALSE(service.Create({"210987654321", "us-east-1"}, declaration, {}).ok());
+
+  registry.DeleteCustom(scope, "Build", "Checker", "v-7");
+  auto updated = service.Update(scope, declaration);
+  ASSERT_FALSE(updated.ok());
+  EXPECT_EQ(updated.error().code(), ErrorCode::kInvalidActionDeclaration);
+  EXPECT_NE(updated.error().message().find("is not available in region 'US_EAST_1'"),
+            std::string::npos);
 }
 
 }  // namespace
