@@ -3,8 +3,8 @@
 // The rules are the README's "The wire": every response carries
 // x-amzn-RequestId and the AWS JSON 1.1 content type; an error is a JSON body
 // with __type and message, named again by x-amzn-ErrorType; and no 5xx other
-// than the documented 501 NotImplementedException and 503
-// ServiceUnavailableException (a 500 InternalFailure means a bug).
+// than the documented 503 ServiceUnavailableException (a 500 InternalFailure
+// means a bug; with every operation implemented, so does a 501).
 #pragma once
 
 #include <cstdio>
@@ -32,9 +32,8 @@ inline void RequireDocumentedStatus(unsigned status, std::string_view type,
                                     std::string_view detail) {
   const bool documented = (status == 200 && type.empty()) ||
                           (status >= 400 && status < 500 && !type.empty()) ||
-                          (status == 501 && type == "NotImplementedException") ||
                           (status == 503 && type == "ServiceUnavailableException");
-  Require(documented, "status is 200, 4xx, 501 NotImplementedException or 503", detail);
+  Require(documented, "status is 200, 4xx or 503 ServiceUnavailableException", detail);
 }
 
 // JSON text that parses to an object; never throws.
