@@ -25,6 +25,6 @@ run_suite build "." -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan "." -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined
 TSAN_OPTIONS=halt_on_error=1 \
-  run_suite build-tsan "ExecutionEngine|Repository" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  run_suite build-tsan "Execution|Repository|Tagging|Webhook|ActionTypeRegistry" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSLUICE_SANITIZE=thread
-echo "All tests passed (normal and ASan+UBSan builds; engine and store under TSan)."
+echo "All tests passed (normal and ASan+UBSan builds; engine, store and registries under TSan)."
