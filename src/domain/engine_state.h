@@ -32,6 +32,16 @@ struct ExecutionEngine::Run {
   std::optional<std::size_t> only_stage;
 
   bool active() const { return !IsFinished(execution.status); }
+  // Where the named artifacts are, as far as this run has produced them (a
+  // name not produced yet has no location).
+  std::vector<ArtifactLocation> Locations(const std::vector<std::string>& names) const {
+    std::vector<ArtifactLocation> locations;
+    for (const std::string& name : names) {
+      const auto it = artifacts.find(name);
+      locations.push_back(it != artifacts.end() ? it->second : ArtifactLocation{name, {}, {}});
+    }
+    return locations;
+  }
   const StageView& Stage(std::size_t index) const { return view->stages[index]; }
 };
 
@@ -58,5 +68,6 @@ struct ExecutionEngine::PipelineRuntime {
 };
 
 std::string RuntimeKey(const Scope& scope, std::string_view pipeline);
+
 
 }  // namespace sluice::domain

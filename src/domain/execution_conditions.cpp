@@ -73,11 +73,7 @@ bool ExecutionEngine::StartCondition(PipelineRuntime& /*runtime*/, Run& run, Con
     rule_run.region = rule.region;
     rule_run.role_arn = rule.role_arn;
     rule_run.configuration = rule.configuration;
-    for (const std::string& input : rule.input_artifacts) {
-      const auto it = run.artifacts.find(input);
-      rule_run.input_artifacts.push_back(it != run.artifacts.end() ? it->second
-                                                                   : ArtifactLocation{input, {}, {}});
-    }
+    rule_run.input_artifacts = run.Locations(rule.input_artifacts);
   }
   Logger(kEngineLogger)->debug("execution {} evaluates the {} condition of {}", run.execution.id,
                                KindName(kind), stage_run.stage_name);

@@ -298,11 +298,7 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionRun&
   action_run.role_arn = action.role_arn;
   action_run.ns = action.ns;
   action_run.configuration = action.configuration;
-  for (const std::string& input : action.input_artifacts) {
-    const auto it = run.artifacts.find(input);
-    action_run.input_artifacts.push_back(it != run.artifacts.end() ? it->second
-                                                                   : ArtifactLocation{input, {}, {}});
-  }
+  action_run.input_artifacts = run.Locations(action.input_artifacts);
   for (const auto& [key, value] : action.configuration) {
     auto resolved_value = ResolveVariables(value, run.variables);
     if (!resolved_value) {

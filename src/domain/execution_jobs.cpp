@@ -110,11 +110,25 @@ Result<Job*> ExecutionEngine::FindJob(const Scope& scope, std::string_view job_i
   return &job;
 }
 
-std::pair<ExecutionEngine::PipelineRuntime*, ExecutionEngine::Run*> ExecutionEngine::JobOwner(
-    const Job& job) {
+Result<Job*> ExecutionEngine::FindOpenJob(const Scope& scope, std::string_view job_id,
+                                          const std::optional<std::string>& client_token) const {
+  auto found = FindJob(scope, job_id, client_token);
+  if (!found) return found.error();
+  const Job& job = **found;
+  if (IsFinished(job.status)) {
+    return ServiceError(ErrorCode::kInvalidJobState,
+                        "Job " + job.id + " is already " + std::string(ToString(job.status)));
+  }
+  return found;
+}
+
+ExecutionEngine::JobTarget ExecutionEngine::TargetOf(const Job& job) {
   const auto it = pipelines_.find(RuntimeKey(job.scope, job.pipeline_name));
-  if (it == pipelines_.end()) return {nullptr, nullptr};
-  return {it->second.get(), it->second->Find(job.execution_id)};
+  if (it == pipelines_.end()) return {};
+  Run* run = it->second->Find(job.execution_id);
+  ActionRun* action = run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
+  if (action == nullptr || action->job_id != job.id) return {};  // its action has ended
+  return {it->second.get(), run, action};
 }
 
 std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
@@ -173,13 +187,9 @@ Result<Job> ExecutionEngine::GetJob(const Scope& scope, std::string_view job_id,
 Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, JobSuccess success,
                                    const std::optional<std::string>& client_token) {
   std::lock_guard lock(mutex_);
-  auto found = FindJob(scope, job_id, client_token);
+  auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
-  if (IsFinished(job.status)) {
-    return ServiceError(ErrorCode::kInvalidJobState,
-                        "Job " + job.id + " is already " + std::string(ToString(job.status)));
-  }
   if (success.continuation_token && !success.output_variables.empty()) {
     return ServiceError::Validation(
         "Output variables can only be given with the final result, not with a continuation token");
@@ -192,10 +202,8 @@ Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, 
                             std::to_string(kMaxOutputVariablesSize) + " characters");
   }
   job.status = JobStatus::kSucceeded;
-  auto [runtime, run] = JobOwner(job);
-  ActionRun* action =
-      run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
-  if (action == nullptr || action->job_id != job.id) return Ok{};  // its action has ended
+  auto [runtime, run, action] = TargetOf(job);
+  if (action == nullptr) return Ok{};
   action->last_update_time = clock_.Now();
   if (success.summary) action->summary = *success.summary;
   if (success.external_execution_id) action->external_execution_id = *success.external_execution_id;
@@ -221,18 +229,12 @@ Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
                                 const JobFailure& failure,
                                 const std::optional<std::string>& client_token) {
   std::lock_guard lock(mutex_);
-  auto found = FindJob(scope, job_id, client_token);
+  auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
-  if (IsFinished(job.status)) {
-    return ServiceError(ErrorCode::kInvalidJobState,
-                        "Job " + job.id + " is already " + std::string(ToString(job.status)));
-  }
   job.status = JobStatus::kFailed;
-  auto [runtime, run] = JobOwner(job);
-  ActionRun* action =
-      run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
-  if (action == nullptr || action->job_id != job.id) return Ok{};
+  auto [runtime, run, action] = TargetOf(job);
+  if (action == nullptr) return Ok{};
   if (failure.external_execution_id) action->external_execution_id = *failure.external_execution_id;
   FailAction(*action, failure.type, failure.message);
   FinishGroupIfDone(*runtime, *run);

@@ -244,8 +244,17 @@ class ExecutionEngine {
   void CloseJob(ActionRun& action, JobStatus status);
   Result<Job*> FindJob(const Scope& scope, std::string_view job_id,
                        const std::optional<std::string>& client_token) const;
-  // The run and action a job is for, while that action is in progress.
-  std::pair<PipelineRuntime*, Run*> JobOwner(const Job& job);
+  // FindJob, with InvalidJobStateException for a job that has ended.
+  Result<Job*> FindOpenJob(const Scope& scope, std::string_view job_id,
+                           const std::optional<std::string>& client_token) const;
+  // The run and action a job is for, while that action waits for it; all
+  // null otherwise.
+  struct JobTarget {
+    PipelineRuntime* runtime = nullptr;
+    Run* run = nullptr;
+    ActionRun* action = nullptr;
+  };
+  JobTarget TargetOf(const Job& job);
   ActionRun* CurrentAction(Run& run, std::string_view stage, std::string_view action);
 
   const Clock& clock_;
