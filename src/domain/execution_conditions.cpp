@@ -208,16 +208,8 @@ Result<std::string> ExecutionEngine::StartRollback(PipelineRuntime& runtime,
                                                    std::size_t stage, const Run& target,
                                                    ExecutionTrigger trigger) {
   if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
-  const auto now = clock_.Now();
-  auto run = std::make_unique<Run>();
+  auto run = NewRun(runtime, *pipeline, std::move(trigger));
   PipelineExecution& execution = run->execution;
-  execution.pipeline_name = pipeline->name;
-  execution.pipeline_version = pipeline->version;
-  execution.id = RandomUuid();
-  execution.start_time = execution.last_update_time = now;
-  execution.trigger = std::move(trigger);
-  execution.mode = pipeline->mode;
-  execution.sequence = runtime.next_sequence++;
   execution.execution_type = "ROLLBACK";
   execution.rollback_target = target.execution.id;
   // What the target ran with: its revisions, variables and artifacts.
@@ -237,20 +229,12 @@ Result<std::string> ExecutionEngine::StartRollback(PipelineRuntime& runtime,
       }
     }
   }
-  run->scope = runtime.scope;
   run->view = std::move(pipeline);
   run->only_stage = stage;
   execution.waiting_for_stage = stage;
-  const std::string id = execution.id;
-  Run& added = *runtime.runs.emplace_back(std::move(run));
-  runtime.active.push_back(&added);
-  runtime.by_id.emplace(id, &added);
-  busy_.insert(&runtime);
-  Logger(kEngineLogger)->debug("rollback {} of stage {} to execution {}", id,
-                               added.Stage(stage).name, target.execution.id);
-  TryEnterStage(runtime, added);
-  ScheduleChanged();
-  return id;
+  Logger(kEngineLogger)->debug("rollback {} of stage {} to execution {}", execution.id,
+                               run->Stage(stage).name, target.execution.id);
+  return Admit(runtime, std::move(run)).execution.id;
 }
 
 Result<std::string> ExecutionEngine::Rollback(const Scope& scope,

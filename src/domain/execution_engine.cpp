@@ -163,16 +163,8 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
 
   const auto now = clock_.Now();
-  auto run = std::make_unique<Run>();
+  auto run = NewRun(runtime, *pipeline, std::move(request.trigger));
   PipelineExecution& execution = run->execution;
-  execution.pipeline_name = pipeline->name;
-  execution.pipeline_version = pipeline->version;
-  execution.id = RandomUuid();
-  execution.start_time = execution.last_update_time = now;
-  execution.trigger = std::move(request.trigger);
-  execution.mode = pipeline->mode;
-  execution.sequence = runtime.next_sequence++;
-  run->scope = scope;
 
   // Pipeline variables: given values, else defaults, in declaration order.
   auto& pipeline_variables = run->variables["variables"];
@@ -213,15 +205,37 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
 
   const std::string id = execution.id;
   if (request.client_request_token) runtime.tokens[*request.client_request_token] = id;
+  Admit(runtime, std::move(run));
+  Retire(runtime);
+  return id;
+}
+
+std::unique_ptr<ExecutionEngine::Run> ExecutionEngine::NewRun(PipelineRuntime& runtime,
+                                                              const PipelineView& pipeline,
+                                                              ExecutionTrigger trigger) {
+  auto run = std::make_unique<Run>();
+  PipelineExecution& execution = run->execution;
+  execution.pipeline_name = pipeline.name;
+  execution.pipeline_version = pipeline.version;
+  execution.id = RandomUuid();
+  execution.start_time = execution.last_update_time = clock_.Now();
+  execution.trigger = std::move(trigger);
+  execution.mode = pipeline.mode;
+  execution.sequence = runtime.next_sequence++;
+  run->scope = runtime.scope;
+  return run;
+}
+
+ExecutionEngine::Run& ExecutionEngine::Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run) {
   Run& added = *runtime.runs.emplace_back(std::move(run));
   runtime.active.push_back(&added);
-  runtime.by_id.emplace(id, &added);
+  runtime.by_id.emplace(added.execution.id, &added);
   busy_.insert(&runtime);
-  Logger(kEngineLogger)->debug("execution {} of {} started", id, added.execution.pipeline_name);
+  Logger(kEngineLogger)->debug("execution {} of {} started", added.execution.id,
+                               added.execution.pipeline_name);
   TryEnterStage(runtime, added);  // may supersede an older waiter
-  Retire(runtime);
   ScheduleChanged();
-  return id;
+  return added;
 }
 
 void ExecutionEngine::TryEnterStage(PipelineRuntime& runtime, Run& run) {

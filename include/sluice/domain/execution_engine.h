@@ -214,6 +214,11 @@ class ExecutionEngine {
 
   Status CheckRequest(const PipelineView& pipeline, const StartRequest& request) const;
   Status CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const;
+  // A new execution of `pipeline`, numbered in its runtime; Admit() adds it
+  // to the runs in progress and lets it try its first stage.
+  std::unique_ptr<Run> NewRun(PipelineRuntime& runtime, const PipelineView& pipeline,
+                              ExecutionTrigger trigger);
+  Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run);
   void TryEnterStage(PipelineRuntime& runtime, Run& run);
   void EnterStage(PipelineRuntime& runtime, Run& run, std::size_t stage);
   void StartGroup(Run& run);
