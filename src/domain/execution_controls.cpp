@@ -9,6 +9,13 @@
 
 namespace sluice::domain {
 
+std::pair<ExecutionEngine::PipelineRuntime*, ExecutionEngine::Run*> ExecutionEngine::FindRun(
+    const Scope& scope, std::string_view pipeline, std::string_view execution_id) const {
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  if (it == pipelines_.end()) return {nullptr, nullptr};
+  return {it->second.get(), it->second->Find(execution_id)};
+}
+
 ActionRun* ExecutionEngine::CurrentAction(Run& run, std::string_view stage, std::string_view action) {
   if (!run.active() || run.execution.stage_runs.empty() || run.execution.waiting_for_stage) {
     return nullptr;
@@ -36,10 +43,9 @@ void ExecutionEngine::TimeOut(ActionRun& action) {
 Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
                              std::string_view execution_id, bool abandon, std::string reason) {
   std::lock_guard lock(mutex_);
-  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  Run* run = it == pipelines_.end() ? nullptr : it->second->Find(execution_id);
+  const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
-  PipelineRuntime& runtime = *it->second;
+  PipelineRuntime& runtime = *found;
   PipelineExecution& execution = run->execution;
   if (!run->active()) {
     return ServiceError(ErrorCode::kPipelineExecutionNotStoppable,
@@ -86,10 +92,9 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
 Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std::string_view stage,
                               std::string_view execution_id, RetryMode mode) {
   std::lock_guard lock(mutex_);
-  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  Run* run = it == pipelines_.end() ? nullptr : it->second->Find(execution_id);
+  const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
-  PipelineRuntime& runtime = *it->second;
+  PipelineRuntime& runtime = *found;
   PipelineExecution& execution = run->execution;
   const bool resumable =
       (execution.status == ExecutionStatus::kFailed || execution.status == ExecutionStatus::kStopped) &&

@@ -261,6 +261,9 @@ class ExecutionEngine {
   };
   JobTarget TargetOf(const Job& job);
   ActionRun* CurrentAction(Run& run, std::string_view stage, std::string_view action);
+  // The pipeline's runtime and the execution; null when there is none.
+  std::pair<PipelineRuntime*, Run*> FindRun(const Scope& scope, std::string_view pipeline,
+                                            std::string_view execution_id) const;
 
   const Clock& clock_;
   EngineOptions options_;
