@@ -15,8 +15,10 @@ namespace {
 struct Extra {
   std::string_view category;
   std::string_view provider;
-  std::initializer_list<std::string_view> optional;
-  std::initializer_list<std::string_view> secret;  // subset of required or optional
+  // Vectors, not initializer_lists: a list's array would not outlive the
+  // braces that build the table.
+  std::vector<std::string_view> optional;
+  std::vector<std::string_view> secret;  // subset of required or optional
 };
 
 const std::vector<Extra>& Extras() {
@@ -73,7 +75,7 @@ const std::vector<Urls>& UrlTemplates() {
   return urls;
 }
 
-bool Contains(std::initializer_list<std::string_view> list, std::string_view name) {
+bool Contains(const std::vector<std::string_view>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
