@@ -133,6 +133,12 @@ void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
     evaluation.summary = passed ? "All rules succeeded" : "One or more rules failed";
     evaluation.last_change = clock_.Now();
   }
+  if (run.cancel_when_idle) {
+    // The pipeline was updated while the condition was evaluated.
+    stage_run.status = StageStatus::kCancelled;
+    return Finish(runtime, run, ExecutionStatus::kCancelled,
+                  "The pipeline's definition was updated before the execution could complete");
+  }
   const bool passed = evaluation.status == ConditionStatus::kSucceeded ||
                       evaluation.status == ConditionStatus::kOverridden;
   const std::string failure = "The " + std::string(KindName(evaluation.kind)) +
@@ -181,12 +187,17 @@ void ExecutionEngine::ApplyFailureResult(PipelineRuntime& runtime, Run& run) {
 }
 
 void ExecutionEngine::RollBackAfterFailure(PipelineRuntime& runtime, Run& run) {
+  // As RollbackStage: not in PARALLEL mode, and only to an execution of the
+  // same pipeline version.
+  if (run.execution.mode == ExecutionMode::kParallel) return;
   const std::size_t stage = run.execution.stage_runs.back().stage_index;
   const std::string& name = run.Stage(stage).name;
   // The newest other execution that succeeded in the stage.
   const Run* target = nullptr;
   for (const auto& other : runtime.runs) {
-    if (other.get() == &run) continue;
+    if (other.get() == &run || other->execution.pipeline_version != run.execution.pipeline_version) {
+      continue;
+    }
     for (const StageRun& stage_run : other->execution.stage_runs) {
       if (stage_run.stage_name == name && stage_run.status == StageStatus::kSucceeded &&
           (target == nullptr || other->execution.sequence > target->execution.sequence)) {

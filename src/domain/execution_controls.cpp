@@ -98,7 +98,9 @@ Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std
   PipelineExecution& execution = run->execution;
   const bool resumable =
       (execution.status == ExecutionStatus::kFailed || execution.status == ExecutionStatus::kStopped) &&
-      run->view && !execution.stage_runs.empty() && execution.stage_runs.back().stage_name == stage;
+      run->view && !execution.stage_runs.empty() && execution.stage_runs.back().stage_name == stage &&
+      (execution.stage_runs.back().status == StageStatus::kFailed ||
+       execution.stage_runs.back().status == StageStatus::kStopped);
   if (!resumable) {
     return ServiceError(ErrorCode::kStageNotRetryable,
                         "Stage " + std::string(stage) + " of pipeline execution " + execution.id +
@@ -133,6 +135,7 @@ void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode 
   PipelineExecution& execution = run.execution;
   StageRun& stage_run = execution.stage_runs.back();
   const StageView& stage_view = run.Stage(stage_run.stage_index);
+  run.cancel_when_idle = false;  // a retry runs the version it resumes
   ++(automatic ? stage_run.auto_retries : stage_run.manual_retries);
   stage_run.retry_mode = mode == RetryMode::kAllActions ? "ALL_ACTIONS" : "FAILED_ACTIONS";
   for (ActionRun& action : stage_run.actions) {

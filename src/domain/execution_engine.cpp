@@ -349,7 +349,9 @@ void ExecutionEngine::SucceedAction(Run& run, ActionRun& action) {
   const StageView& stage = run.Stage(run.execution.stage_runs.back().stage_index);
   const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
                                  [&](const ActionView& a) { return a.name == action.action_name; });
-  if (const auto source = run.sources.find(action.action_name); source != run.sources.end()) {
+  const bool in_source_stage = run.execution.stage_runs.back().stage_index == 0;
+  if (const auto source = run.sources.find(action.action_name);
+      in_source_stage && source != run.sources.end()) {
     action.output_variables = source->second.output_variables;
     action.summary = source->second.action_summary;
     action.external_execution_id = source->second.revision.revision_id;

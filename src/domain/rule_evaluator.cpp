@@ -12,6 +12,8 @@ namespace sluice::domain {
 
 namespace {
 
+constexpr std::size_t kMaxMatchedLength = 1000;
+
 std::string Upper(std::string_view text) {
   std::string upper(text);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -125,6 +127,12 @@ Result<bool> CompareVariable(std::string_view value, std::string_view op, std::s
   if (upper == "NE") return value != expected;
   if (upper == "CONTAINS") return value.find(expected) != std::string_view::npos;
   if (upper == "MATCHES") {
+    // std::regex matches recursively: bound the input so that a long value
+    // cannot exhaust the engine thread's stack.
+    if (value.size() > kMaxMatchedLength || expected.size() > kMaxMatchedLength) {
+      return ServiceError::Validation("MATCHES compares values and patterns of at most " +
+                                      std::to_string(kMaxMatchedLength) + " characters");
+    }
     try {
       return std::regex_search(std::string(value), std::regex(std::string(expected)));
     } catch (const std::regex_error&) {

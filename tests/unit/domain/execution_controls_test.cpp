@@ -266,6 +266,20 @@ TEST_F(ExecutionControlsTest, OnlyTheFailedStageOfAFailedExecutionIsRetryable) {
   EXPECT_EQ(other_stage.error().code(), ErrorCode::kStageNotRetryable);
 }
 
+TEST_F(ExecutionControlsTest, AnExecutionStoppedBetweenStagesHasNoStageToRetry) {
+  const auto view = View(ApprovalPipeline("QUEUED"));
+  const auto first = Start(view);
+  Step();
+  const auto second = Start(view);
+  Step();  // the second waits to enter Approve, its Source succeeded
+  ASSERT_TRUE(engine_.Stop(kScope, "p", second, false, "").ok());
+  ASSERT_EQ(Status(second), ExecutionStatus::kStopped);
+  const auto retry = engine_.Retry(kScope, "p", "Source", second, RetryMode::kAllActions);
+  ASSERT_FALSE(retry.ok());
+  EXPECT_EQ(retry.error().code(), ErrorCode::kStageNotRetryable);
+  EXPECT_EQ(Status(first), ExecutionStatus::kInProgress);
+}
+
 TEST_F(ExecutionControlsTest, RetryAfterANewerExecutionEnteredTheStageIsRefused) {
   const auto view = View(ApprovalPipeline("SUPERSEDED"));
   const auto older = Start(view);

@@ -33,6 +33,8 @@ TEST(RuleEvaluatorTest, VariableCheckOperators) {
   EXPECT_FALSE(CompareVariable("ten", "GT", "9").ok());
   EXPECT_FALSE(CompareVariable("a", "LIKE", "a").ok());
   EXPECT_FALSE(CompareVariable("a", "MATCHES", "(").ok());
+  EXPECT_FALSE(CompareVariable(std::string(1001, 'a'), "MATCHES", "a+").ok());
+  EXPECT_TRUE(*CompareVariable(std::string(1000, 'a'), "MATCHES", "^a+$"));
 }
 
 // 2026-12-02 is a Wednesday.
