@@ -136,7 +136,8 @@ std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
                                            const std::map<std::string, std::string>& query) {
   std::lock_guard lock(mutex_);
   std::vector<Job*> ready;
-  for (auto& [id, job] : jobs_) {
+  for (auto& slot : jobs_) {
+    Job& job = slot.second;  // a name a lambda can capture (clang 14)
     if (job.kind != kind || job.status != JobStatus::kCreated ||
         job.scope.account_id != scope.account_id || job.scope.region != scope.region ||
         job.type.category != type.category || job.type.owner != type.owner ||
