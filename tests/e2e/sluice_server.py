@@ -21,6 +21,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SLUICE_BIN = os.environ.get("SLUICE_BIN", os.path.join(REPO, "build", "sluice"))
 
+# boto3 and aws-cli speak the project's committed CodePipeline model (model/),
+# not the one their installed version bundles: Debian 12's botocore knows 39 of
+# the 44 operations and older shapes of the rest. Both read AWS_DATA_PATH
+# before their own data, and aws-cli inherits it from this environment.
+MODEL_DATA_PATH = os.path.join(REPO, "model")
+os.environ["AWS_DATA_PATH"] = os.pathsep.join(
+    [MODEL_DATA_PATH] + [p for p in os.environ.get("AWS_DATA_PATH", "").split(os.pathsep) if p])
+
 TARGET_PREFIX = "CodePipeline_20150709."
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_REGION = "us-east-1"
