@@ -10,59 +10,29 @@
 # Uses Docker when a Docker engine answers, else podman (installed from
 # Debian's packages when missing). Without registry access (as on CI), the
 # Debian base image of the build stage is made locally with debootstrap and
-# tagged with the exact name the Dockerfile's FROM uses.
+# tagged with the exact name the Dockerfile's FROM uses
+# (docker/container_engine.sh).
 #
 #   docker/smoke_test.sh            # from the repository root or anywhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BASE_IMAGE=$(sed -n 's/^FROM \([^ ]*\) AS build$/\1/p' docker/Dockerfile)
 IMAGE=localhost/sluice:smoke
 NAME=sluice-smoke-$$
 PORT=${SMOKE_PORT:-45990}
-sudo=""
-[[ $(id -u) -ne 0 ]] && sudo="sudo"
 
-log() { printf '== %s\n' "$*"; }
-
-if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
-  engine=docker
-else
-  engine=podman
-  missing=()
-  for tool in podman runc debootstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-  if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
-  # runc, and file-descriptor limits the sandbox allows.
-  conf=$(mktemp)
-  nofile=$(ulimit -Hn)
-  cat >"$conf" <<CONF
-[containers]
-default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=4096:4096"]
-[engine]
-runtime = "runc"
-CONF
-  export CONTAINERS_CONF=$conf
-fi
+source docker/container_engine.sh
 log "using $engine"
+base_image=$(sed -n 's/^FROM \([^ ]*\) AS build$/\1/p' docker/Dockerfile)
+[[ $base_image == "$BARE_DEBIAN_IMAGE" ]] \
+  || { echo "docker/Dockerfile builds FROM $base_image, expected $BARE_DEBIAN_IMAGE"; exit 1; }
 
 cleanup() {
   $engine rm -f "$NAME" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-if ! $engine image exists "$BASE_IMAGE" 2>/dev/null && ! $engine image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  if [[ $engine == podman ]]; then
-    log "making $BASE_IMAGE with debootstrap (no registry needed)"
-    rootfs=$(mktemp -d)
-    $sudo debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
-    $sudo tar -C "$rootfs" -c . | $engine import - "$BASE_IMAGE" >/dev/null
-    $sudo rm -rf "$rootfs"
-  fi
-fi
+ensure_bare_debian_image
 
 log "building docker/Dockerfile"
 build_flags=()
