@@ -28,10 +28,12 @@ cleanup() { $engine rm -f "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 # The checkout as git sees it (tracked files and untracked ones it does not
-# ignore), so build directories and caches stay behind.
+# ignore), so build directories and caches stay behind. A tracked file deleted
+# from the work tree is left out with tar's warning.
 checkout_tar() {
-  git ls-files -z --cached --others --exclude-standard \
-    | tar --null -T - --ignore-failed-read -c -f - 2>/dev/null
+  # (Run again as root by container_engine.sh, git would distrust the clone.)
+  git -c safe.directory="$PWD" ls-files -z --cached --others --exclude-standard \
+    | tar --null -T - --ignore-failed-read -c -f -
 }
 
 # Starts a container that waits, copies the checkout into /src, and leaves it
@@ -47,21 +49,24 @@ log "bare Debian 12 ($BARE_DEBIAN_IMAGE on $engine): $what"
 start_container
 
 if [[ $what == test ]]; then
-  in_container bash -c 'cd /src && scripts/test.sh'
+  # CI's hard limit is 90 minutes for everything; a hang ends here instead.
+  in_container timeout 3600 bash -c 'cd /src && scripts/test.sh'
   log "scripts/test.sh passed on a bare Debian 12"
   exit 0
 fi
 
-# run: the first command in the background, its stdout kept for the listening
-# line; run.sh ends by exec'ing sluice, so its pid is the server's.
-in_container bash -c 'cd /src && { setsid scripts/run.sh >/tmp/run.out 2>/tmp/run.err </dev/null &
-  echo $! >/tmp/run.pid; }'
+# run: the first command in the background, its output kept for the listening
+# line. run.sh ends by exec'ing sluice, so /tmp/run.rc appears only if it
+# stops; the container's `sleep` reaps nothing, so its pid would linger.
+in_container bash -c 'cd /src && { (setsid scripts/run.sh >/tmp/run.out 2>/tmp/run.err </dev/null;
+  echo $? >/tmp/run.rc) & }'
 # Installing and building take minutes on two cores; give up after 30.
 deadline=$((SECONDS + 1800))
 until in_container grep -q "listening on" /tmp/run.out; do
-  if ! in_container sh -c 'kill -0 "$(cat /tmp/run.pid)" 2>/dev/null' || ((SECONDS > deadline)); then
+  if in_container test -e /tmp/run.rc || ((SECONDS > deadline)); then
     echo "scripts/run.sh printed no listening line; its output ended with:"
-    in_container tail -n 40 /tmp/run.err || true
+    in_container tail -n 30 /tmp/run.out || true
+    in_container tail -n 30 /tmp/run.err || true
     exit 1
   fi
   sleep 3
@@ -71,7 +76,8 @@ log "scripts/run.sh: $listening"
 endpoint=${listening##* listening on }
 
 log "aws-cli (Debian's awscli) against it"
-in_container bash -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null'
+in_container timeout 900 bash -c \
+  'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null'
 aws_in_container() {
   $engine exec -w /src "$name" env AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=anything \
     AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" aws --endpoint-url "$endpoint" codepipeline "$@"

@@ -5,7 +5,10 @@
 #   $engine                  docker when a Docker engine answers, else podman
 #                            (installed with runc and debootstrap from Debian's
 #                            packages when missing, and configured for runc and
-#                            this machine's file-descriptor limits)
+#                            this machine's file-descriptor limits). podman runs
+#                            as root: a script that sources this file as another
+#                            user is run again with sudo, since rootless podman
+#                            needs subordinate id ranges a fresh machine lacks.
 #   $sudo                    "sudo" when not root, else ""
 #   BARE_DEBIAN_IMAGE        docker.io/library/debian:bookworm, the name the
 #                            Dockerfile's build stage uses
@@ -24,12 +27,15 @@ if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   engine=docker
 else
   engine=podman
+  if [[ -n $sudo ]]; then
+    exec sudo "$(realpath "$0")" "$@"
+  fi
   missing=()
   for tool in podman runc debootstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   # runc, and file-descriptor limits the sandbox allows.
   CONTAINERS_CONF=$(mktemp)

@@ -53,12 +53,12 @@ def load(path: Path) -> dict[str, Any]:
     return json.loads(raw.decode("utf-8"))
 
 
-def paginators_beside(model_path: Path) -> dict[str, Any]:
-    """The paginators-1.json(.gz) next to a service model, or none."""
+def paginators_beside(model_path: Path) -> dict[str, Any] | None:
+    """The paginators-1.json(.gz) next to a service model, if there is one."""
     for name in ("paginators-1.json", "paginators-1.json.gz"):
         if (model_path.parent / name).is_file():
             return load(model_path.parent / name)
-    return {"pagination": {}}
+    return None
 
 
 def botocore_model_path() -> Path | None:
@@ -160,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SKIP
     other = strip(load(other_path))
     other_paginators = paginators_beside(other_path)
+    if other_paginators is None:
+        # Without them the committed paginators would be compared with, or
+        # replaced by, nothing.
+        print(f"no paginators-1.json(.gz) beside {other_path}: botocore keeps one there")
+        return 1
 
     if args.adopt:
         COMMITTED_DIR.mkdir(parents=True, exist_ok=True)
@@ -174,17 +179,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{COMMITTED.relative_to(REPO_ROOT)} is missing: adopt a model with --adopt")
         return 1
     committed = load(COMMITTED)
+    same_text = (COMMITTED.read_text(encoding="utf-8") == serialize(other)
+                 and load(COMMITTED_PAGINATORS) == other_paginators)
     committed["pagination"] = load(COMMITTED_PAGINATORS)["pagination"]
     other["pagination"] = other_paginators["pagination"]
     changes = describe_changes(committed, other)
+    if not changes and not same_text:
+        # Alike member by member, yet not the same file: an order (enum values
+        # are generated in model order) or a top-level key changed.
+        changes = ["~ the order of members or enum values, or a top-level key"]
     if not changes:
         print(f"the committed model matches {other_path}")
         return 0
     print(f"{other_path} differs from the committed model "
-          f"({len(changes)} changes; + only in botocore's, - only in the committed one):")
+          f"({len(changes)} changes; + only in that model, - only in the committed one):")
     for line in changes:
         print("  " + line)
-    print("to adopt it: python3 scripts/compare_model.py --adopt && python3 scripts/gen_model.py")
+    adopt = "--adopt" + (f" --model {other_path}" if args.model else "")
+    print(f"to adopt it: python3 scripts/compare_model.py {adopt} && python3 scripts/gen_model.py")
     return 1
 
 
