@@ -103,6 +103,14 @@ json LatestActionJson(const domain::ActionRun& action) {
   return latest;
 }
 
+// GetPipelineState's StageExecution: latest and inbound executions.
+template <typename Status>
+json StageExecutionJson(const domain::StageExecutionRef<Status>& execution) {
+  return {{"pipelineExecutionId", execution.id},
+          {"status", std::string(domain::ToString(execution.status))},
+          {"type", execution.type}};
+}
+
 json ConditionStateJson(const domain::ConditionRun& condition) {
   const std::string status(domain::ToString(condition.status));
   json rules = json::array();
@@ -220,22 +228,24 @@ std::string EncodePipelineState(const domain::PipelineState& state) {
     if (stage.before_entry) item["beforeEntryConditionState"] = ConditionStateJson(*stage.before_entry);
     if (stage.on_success) item["onSuccessConditionState"] = ConditionStateJson(*stage.on_success);
     if (stage.on_failure) item["onFailureConditionState"] = ConditionStateJson(*stage.on_failure);
-    for (const auto& [id, status] : stage.inbound) {
-      item["inboundExecutions"].push_back(
-          {{"pipelineExecutionId", id}, {"status", std::string(domain::ToString(status))}});
+    for (const auto& inbound : stage.inbound) {
+      item["inboundExecutions"].push_back(StageExecutionJson(inbound));
     }
     if (!item["inboundExecutions"].empty()) item["inboundExecution"] = item["inboundExecutions"][0];
     if (stage.latest_execution) {
-      item["latestExecution"] = {
-          {"pipelineExecutionId", stage.latest_execution->first},
-          {"status", std::string(domain::ToString(stage.latest_execution->second))}};
+      item["latestExecution"] = StageExecutionJson(*stage.latest_execution);
     }
     for (const auto& [name, latest] : stage.actions) {
       json action_state = {{"actionName", name}};
       if (latest) {
         action_state["latestExecution"] = LatestActionJson(*latest);
         if (latest->category == "Source" && !latest->external_execution_id.empty()) {
-          action_state["currentRevision"] = {{"revisionId", latest->external_execution_id}};
+          // ActionRevision's three members are all required by the model;
+          // a simulated source has no change id of its own beyond its revision.
+          action_state["currentRevision"] = {
+              {"revisionId", latest->external_execution_id},
+              {"revisionChangeId", latest->external_execution_id},
+              {"created", ToEpochSeconds(latest->last_update_time)}};
         }
       }
       item["actionStates"].push_back(std::move(action_state));

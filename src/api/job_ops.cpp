@@ -95,16 +95,41 @@ Result<std::string> Empty(const Status& status) {
   return std::string("{}");
 }
 
+// API reference, PollForJobs: "PollForJobs is valid only for action types
+// with \"Custom\" in the owner field. If the action type contains AWS or
+// ThirdParty in the owner field, the PollForJobs action returns an error."
+// The error is not named; ValidationException is the closest modeled one.
+// AWS-owned providers that --external-providers hands to workers are
+// pollable, as that flag promises.
+Status CheckPollable(const domain::Scope& scope, const domain::ActionTypeKey& type,
+                     const domain::ExecutionEngine& engine,
+                     const domain::ActionTypeRegistry& action_types) {
+  if (type.owner == "Custom") {
+    auto found = action_types.Get(scope, {type.category, type.owner, type.provider, type.version});
+    if (!found) return found.error();
+    return Ok{};
+  }
+  if (type.owner == "AWS" && engine.RunsExternally(type.provider)) return Ok{};
+  return ServiceError(ErrorCode::kValidation,
+                      "PollForJobs is valid only for action types with owner Custom; " +
+                          type.owner + " action types have no jobs for workers to poll");
+}
+
 }  // namespace
 
 std::string EncodeJobData(const domain::Job& job) { return JobDataJson(job).dump(); }
 
-void RegisterJobOps(OperationTable& table, domain::ExecutionEngine& engine) {
-  table.Register("PollForJobs", [&engine](const CallContext& context,
-                                          const json& input) -> Result<std::string> {
+void RegisterJobOps(OperationTable& table, domain::ExecutionEngine& engine,
+                    const domain::ActionTypeRegistry& action_types) {
+  table.Register("PollForJobs", [&engine, &action_types](const CallContext& context,
+                                                         const json& input) -> Result<std::string> {
+    const domain::ActionTypeKey type = TypeOf(input);
+    if (auto status = CheckPollable(ScopeOf(context), type, engine, action_types); !status) {
+      return status.error();
+    }
     json body = {{"jobs", json::array()}};
     for (const domain::Job& job :
-         engine.PollJobs(ScopeOf(context), domain::JobKind::kCustom, TypeOf(input),
+         engine.PollJobs(ScopeOf(context), domain::JobKind::kCustom, type,
                          BatchSize(input), ReadStringMap(input, "queryParam"))) {
       body["jobs"].push_back({{"id", job.id},
                               {"data", JobDataJson(job)},

@@ -30,7 +30,7 @@ Services::Services(const Clock& clock, const Options& options)
   api::RegisterPipelineOps(operations_, pipelines_, {&executions_, options.start_on_create});
   api::RegisterExecutionOps(operations_, executions_);
   api::RegisterStageControlOps(operations_, executions_);
-  api::RegisterJobOps(operations_, engine_);
+  api::RegisterJobOps(operations_, engine_, action_types_);
   api::RegisterActionTypeOps(operations_, action_types_);
   api::RegisterDeployTargetOps(operations_, deploy_targets_);
   api::RegisterWebhookOps(operations_, webhooks_);

@@ -191,11 +191,13 @@ void ExecutionEngine::RollBackAfterFailure(PipelineRuntime& runtime, Run& run) {
   // same pipeline version.
   if (run.execution.mode == ExecutionMode::kParallel) return;
   const std::size_t stage = run.execution.stage_runs.back().stage_index;
+  if (stage == 0) return;  // a source stage is never rolled back
   const std::string& name = run.Stage(stage).name;
-  // The newest other execution that succeeded in the stage.
+  // The newest other STANDARD execution that succeeded in the stage.
   const Run* target = nullptr;
   for (const auto& other : runtime.runs) {
-    if (other.get() == &run || other->execution.pipeline_version != run.execution.pipeline_version) {
+    if (other.get() == &run || other->execution.pipeline_version != run.execution.pipeline_version ||
+        other->execution.execution_type == "ROLLBACK") {
       continue;
     }
     for (const StageRun& stage_run : other->execution.stage_runs) {
@@ -267,6 +269,14 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
       std::find_if(pipeline->stages.begin(), pipeline->stages.end(),
                    [&](const StageView& s) { return s.name == stage; }) -
       pipeline->stages.begin());
+  // User guide, "Considerations for rollbacks": "You cannot roll back a
+  // source stage." and "You cannot roll back to a target execution ID that
+  // is a rollback execution type."
+  if (index == 0) return unable("a source stage cannot be rolled back");
+  if (target->execution.execution_type == "ROLLBACK") {
+    return unable("execution " + target->execution.id +
+                  " is a rollback execution and cannot be a rollback target");
+  }
   const bool succeeded_there =
       std::any_of(target->execution.stage_runs.begin(), target->execution.stage_runs.end(),
                   [&](const StageRun& r) { return r.stage_name == stage && r.status == StageStatus::kSucceeded; });

@@ -649,7 +649,7 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
       const PipelineExecution& execution = run->execution;
       if (run->active() && execution.waiting_for_stage && run->view &&
           run->Stage(*execution.waiting_for_stage).name == stage.name) {
-        state.inbound.emplace_back(execution.id, execution.status);
+        state.inbound.push_back({execution.id, execution.status, execution.execution_type});
       }
       for (const StageRun& stage_run : execution.stage_runs) {
         if (stage_run.stage_name != stage.name) continue;
@@ -658,7 +658,7 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
           status = execution.status == ExecutionStatus::kStopped ? StageStatus::kStopped
                                                                  : StageStatus::kCancelled;
         }
-        state.latest_execution = std::make_pair(execution.id, status);
+        state.latest_execution = StageExecutionRef<StageStatus>{execution.id, status, execution.execution_type};
         state.manual_retries = stage_run.manual_retries;
         state.auto_retries = stage_run.auto_retries;
         state.before_entry.reset();

@@ -43,7 +43,7 @@ std::string_view ToString(JobStatus status) {
 
 bool ExecutionEngine::StartsJob(const ActionView& action) const {
   return action.owner == "Custom" || action.owner == "ThirdParty" ||
-         (action.owner == "AWS" && options_.external_providers.contains(action.provider));
+         (action.owner == "AWS" && RunsExternally(action.provider));
 }
 
 void ExecutionEngine::CreateJob(Run& run, ActionRun& action) {

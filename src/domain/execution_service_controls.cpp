@@ -36,7 +36,19 @@ Status ExecutionService::Stop(const Scope& scope, std::string_view pipeline,
 Status ExecutionService::Retry(const Scope& scope, std::string_view pipeline,
                                std::string_view stage, std::string_view execution_id,
                                RetryMode mode) {
-  if (auto view = ViewWithStage(scope, pipeline, stage); !view) return view.error();
+  auto view = ViewWithStage(scope, pipeline, stage);
+  if (!view) return view.error();
+  // User guide, "Configuring stage retry": a stage cannot be retried when
+  // "the overall pipeline structure changed after the stage failed".
+  if (const auto execution = engine_.Find(scope, pipeline, execution_id);
+      execution && execution->pipeline_version != (*view)->version) {
+    return ServiceError(ErrorCode::kStageNotRetryable,
+                        "Stage " + std::string(stage) + " of pipeline execution " +
+                            execution->id + " cannot be retried: the execution ran version " +
+                            std::to_string(execution->pipeline_version) +
+                            " of the pipeline, which is now at version " +
+                            std::to_string((*view)->version));
+  }
   return engine_.Retry(scope, pipeline, stage, execution_id, mode);
 }
 

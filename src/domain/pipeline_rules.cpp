@@ -111,6 +111,29 @@ Status CheckV2OnlyFeatures(const json& pipeline) {
   return Ok{};
 }
 
+// User guide, "Set or change the pipeline execution mode": "failure
+// conditions with a rollback result type cannot be added to a PARALLEL mode
+// pipeline."
+Status CheckRollbackForMode(const json& pipeline) {
+  if (Str(pipeline, "executionMode") != "PARALLEL") return Ok{};
+  for (const json& stage : pipeline["stages"]) {
+    if (!Has(stage, "onFailure")) continue;
+    const json& on_failure = stage["onFailure"];
+    bool rollback = Str(on_failure, "result") == "ROLLBACK";
+    if (Has(on_failure, "conditions")) {
+      for (const json& condition : on_failure["conditions"]) {
+        rollback = rollback || Str(condition, "result") == "ROLLBACK";
+      }
+    }
+    if (rollback) {
+      return StageError("Stage " + Str(stage, "name") +
+                        ": a failure condition with result ROLLBACK cannot be used in a "
+                        "pipeline in PARALLEL execution mode");
+    }
+  }
+  return Ok{};
+}
+
 // What a declaration must respect to use an action type, whether built in or
 // custom.
 struct ActionTypeRules {
@@ -381,6 +404,7 @@ Status CheckDeclaration(const json& declaration, const Scope& scope,
                         const PipelineLimits& limits, const CustomActionTypeLookup& custom_types) {
   if (auto status = CheckArtifactStores(declaration, scope); !status) return status;
   if (auto status = CheckV2OnlyFeatures(declaration); !status) return status;
+  if (auto status = CheckRollbackForMode(declaration); !status) return status;
   if (auto status = CheckStages(declaration, scope, limits, custom_types); !status) return status;
   return CheckVariablesAndTriggers(declaration);
 }

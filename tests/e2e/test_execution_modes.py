@@ -98,7 +98,8 @@ class ExecutionModesTest(ServerTestCase):
         self.assertEqual(get_execution(self.cp, "sup-three", last)["status"], "InProgress")
         source = stage_state(self.cp, "sup-three", "Source")
         self.assertEqual(source["latestExecution"],
-                         {"pipelineExecutionId": first, "status": "InProgress"})
+                         {"pipelineExecutionId": first, "status": "InProgress",
+                           "type": "STANDARD"})
         self.assertEqual([e["pipelineExecutionId"] for e in source["inboundExecutions"]], [last])
 
         final = wait_all_finished(self.cp, "sup-three", ids)
@@ -143,9 +144,11 @@ class ExecutionModesTest(ServerTestCase):
         # All waiting ones wait to enter Source, oldest first; none is superseded.
         source = stage_state(self.cp, name, "Source")
         self.assertEqual(source["latestExecution"],
-                         {"pipelineExecutionId": ids[0], "status": "InProgress"})
+                         {"pipelineExecutionId": ids[0], "status": "InProgress",
+                           "type": "STANDARD"})
         self.assertEqual(source["inboundExecutions"],
-                         [{"pipelineExecutionId": i, "status": "InProgress"} for i in ids[1:]])
+                         [{"pipelineExecutionId": i, "status": "InProgress",
+                           "type": "STANDARD"} for i in ids[1:]])
         for execution_id in ids:
             self.assertEqual(get_execution(self.cp, name, execution_id)["status"], "InProgress")
 
@@ -252,7 +255,8 @@ class ExecutionLimitsTest(ServerTestCase):
                                stage_actions(self.cp, "queue-later", ids[2:], "Source").values()),
                    what="the third execution to leave Source")
         waiting_for_build = stage_state(self.cp, "queue-later", "Build")["inboundExecutions"]
-        self.assertIn({"pipelineExecutionId": ids[2], "status": "InProgress"}, waiting_for_build)
+        self.assertIn({"pipelineExecutionId": ids[2], "status": "InProgress",
+                           "type": "STANDARD"}, waiting_for_build)
         self.assertEqual(stage_state(self.cp, "queue-later", "Source")["inboundExecutions"], [])
         # They do not count: one enters Source, two may wait for it, no more.
         start_many(self.cp, "queue-later", 3)
@@ -332,7 +336,8 @@ class UpdateCancelsTest(ServerTestCase):
                    what="the first execution to enter Build")
         second, third = start_many(self.cp, "upd-sup", 2)  # second in Source, third waits
         self.assertEqual(stage_state(self.cp, "upd-sup", "Source")["inboundExecutions"],
-                         [{"pipelineExecutionId": third, "status": "InProgress"}])
+                         [{"pipelineExecutionId": third, "status": "InProgress",
+                           "type": "STANDARD"}])
         self.assertEqual(update_build_project(self.cp, "upd-sup", "changed"), 2)
 
         # The waiting one at once; the ones inside a stage run their actions out.

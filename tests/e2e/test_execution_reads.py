@@ -264,7 +264,7 @@ class ExecutionReadsTest(ServerTestCase):
             self.assertEqual(stage["inboundExecutions"], [])
             self.assertEqual(stage["inboundTransitionState"], {"enabled": True})
             self.assertEqual(stage["latestExecution"],
-                             {"pipelineExecutionId": ids[1], "status": "Succeeded"})
+                             {"pipelineExecutionId": ids[1], "status": "Succeeded", "type": "STANDARD"})
             self.assertEqual(len(stage["actionStates"]), 1)
             action = stage["actionStates"][0]
             self.assertEqual(action["actionName"], details[name]["actionName"])
@@ -411,9 +411,9 @@ class ReadsWhileRunningTest(ServerTestCase):
                          for _ in range(2)]
         source = stage_state(self.cp, "flight", "Source")
         self.assertEqual(source["latestExecution"],
-                         {"pipelineExecutionId": first, "status": "InProgress"})
+                         {"pipelineExecutionId": first, "status": "InProgress", "type": "STANDARD"})
         self.assertEqual(source["inboundExecutions"],
-                         [{"pipelineExecutionId": second, "status": "InProgress"}])
+                         [{"pipelineExecutionId": second, "status": "InProgress", "type": "STANDARD"}])
         self.assertEqual(source["inboundTransitionState"], {"enabled": True})
         (action,) = source["actionStates"]
         self.assertEqual(action["actionName"], "Source")
@@ -435,15 +435,15 @@ class ReadsWhileRunningTest(ServerTestCase):
         state = {s["stageName"]: s
                  for s in self.cp.get_pipeline_state(name="flight")["stageStates"]}
         self.assertEqual(state["Build"]["latestExecution"],
-                         {"pipelineExecutionId": first, "status": "InProgress"})
+                         {"pipelineExecutionId": first, "status": "InProgress", "type": "STANDARD"})
         self.assertEqual(state["Source"]["latestExecution"],
-                         {"pipelineExecutionId": second, "status": "InProgress"})
+                         {"pipelineExecutionId": second, "status": "InProgress", "type": "STANDARD"})
         self.assertEqual(state["Source"]["inboundExecutions"], [])
 
         wait_all_finished(self.cp, "flight", [first, second])
         for stage in self.cp.get_pipeline_state(name="flight")["stageStates"]:
             self.assertEqual(stage["latestExecution"],
-                             {"pipelineExecutionId": second, "status": "Succeeded"})
+                             {"pipelineExecutionId": second, "status": "Succeeded", "type": "STANDARD"})
             self.assertEqual(stage["inboundExecutions"], [])
 
 

@@ -533,7 +533,7 @@ class VariableResolutionTest(ServerTestCase):
 
         state = stage_state(self.cp, name, "Build")
         self.assertEqual(state["latestExecution"],
-                         {"pipelineExecutionId": execution_id, "status": "Failed"})
+                         {"pipelineExecutionId": execution_id, "status": "Failed", "type": "STANDARD"})
         latest = state["actionStates"][0]["latestExecution"]
         self.assertEqual(latest["status"], "Failed")
         self.assertEqual(latest["errorDetails"]["code"], "JobFailed")

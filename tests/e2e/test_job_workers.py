@@ -213,7 +213,10 @@ class JobProtocolTest(ServerTestCase):
         self.assertEqual(detail_of(self.cp, "job-lambda", execution_id, "Source")["status"],
                          "Succeeded")
         s3_type = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
-        self.assertEqual(self.cp.poll_for_jobs(actionTypeId=s3_type, maxBatchSize=10)["jobs"], [])
+        # S3 is not an external provider here: not pollable (ValidationException).
+        with self.assertRaises(ClientError) as caught:
+            self.cp.poll_for_jobs(actionTypeId=s3_type, maxBatchSize=10)
+        self.assertClientError(caught, "ValidationException")
         self.cp.put_job_success_result(jobId=job["id"])
         self.assertEqual(wait_finished(self.cp, "job-lambda", execution_id)["status"], "Succeeded")
 
@@ -341,8 +344,10 @@ class ThirdPartyJobTest(ServerTestCase):
         self.assertEqual(set(job), {"clientId", "jobId"})
         self.assertEqual(self.cp.poll_for_third_party_jobs(actionTypeId=ALEXA,
                                                            maxBatchSize=10)["jobs"], [])
-        # Third-party jobs are not offered to PollForJobs.
-        self.assertEqual(self.cp.poll_for_jobs(actionTypeId=ALEXA, maxBatchSize=10)["jobs"], [])
+        # Third-party jobs are not offered to PollForJobs: it refuses their type.
+        with self.assertRaises(ClientError) as caught:
+            self.cp.poll_for_jobs(actionTypeId=ALEXA, maxBatchSize=10)
+        self.assertClientError(caught, "ValidationException")
 
         self.assertBadClientToken(self.cp.get_third_party_job_details, jobId=job["jobId"])
         details = self.cp.get_third_party_job_details(

@@ -95,7 +95,7 @@ class StopTest(ServerTestCase):
                           ("Approve", "Approve", "Abandoned")])
         state = stage_state(self.cp, "stop-abandon", "Approve")
         self.assertEqual(state["latestExecution"],
-                         {"pipelineExecutionId": execution_id, "status": "Stopped"})
+                         {"pipelineExecutionId": execution_id, "status": "Stopped", "type": "STANDARD"})
         self.assertEqual(state["actionStates"][0]["latestExecution"]["status"], "Abandoned")
         self.assertNotIn("token", state["actionStates"][0]["latestExecution"])
         self.assertEqual(summary_of(self.cp, "stop-abandon", execution_id)["stopTrigger"],

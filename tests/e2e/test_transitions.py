@@ -61,7 +61,7 @@ class TransitionTest(ServerTestCase):
         execution_id = self.cp.start_pipeline_execution(name="tr-hold")["pipelineExecutionId"]
         self.wait_held("tr-hold", "Build", execution_id)
         self.assertEqual(stage_state(self.cp, "tr-hold", "Build")["inboundExecutions"],
-                         [{"pipelineExecutionId": execution_id, "status": "InProgress"}])
+                         [{"pipelineExecutionId": execution_id, "status": "InProgress", "type": "STANDARD"}])
         self.assertEqual(get_execution(self.cp, "tr-hold", execution_id)["status"], "InProgress")
         self.assertEqual([d["stageName"] for d in actions_of(self.cp, "tr-hold", execution_id)],
                          ["Source"])
@@ -145,7 +145,7 @@ class TransitionTest(ServerTestCase):
         build = next(s for s in out["stageStates"] if s["stageName"] == "Build")
         self.assertEqual(build["inboundTransitionState"]["disabledReason"], "from the CLI")
         self.assertEqual(build["inboundExecutions"],
-                         [{"pipelineExecutionId": execution_id, "status": "InProgress"}])
+                         [{"pipelineExecutionId": execution_id, "status": "InProgress", "type": "STANDARD"}])
         rc, _, err = self.server.aws(
             "codepipeline", "enable-stage-transition", "--pipeline-name", "tr-cli",
             "--stage-name", "Build", "--transition-type", "Inbound")

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sluice/api/operation_table.h"
+#include "sluice/domain/action_type_registry.h"
 #include "sluice/domain/execution_engine.h"
 
 namespace sluice::api {
@@ -13,6 +14,7 @@ namespace sluice::api {
 // A job's JobData (the same shape as ThirdPartyJobData).
 std::string EncodeJobData(const domain::Job& job);
 
-void RegisterJobOps(OperationTable& table, domain::ExecutionEngine& engine);
+void RegisterJobOps(OperationTable& table, domain::ExecutionEngine& engine,
+                    const domain::ActionTypeRegistry& action_types);
 
 }  // namespace sluice::api

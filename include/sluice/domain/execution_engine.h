@@ -90,11 +90,20 @@ struct ApprovalAnswer {
   std::string user;  // who answered
 };
 
+// An execution as a stage sees it (GetPipelineState's StageExecution): its
+// id, a status, and its type, STANDARD or ROLLBACK.
+template <typename Status>
+struct StageExecutionRef {
+  std::string id;
+  Status status;
+  std::string type;
+};
+
 // One stage's latest state, as GetPipelineState reports it.
 struct StageSnapshot {
   std::string stage_name;
-  std::optional<std::pair<std::string, StageStatus>> latest_execution;  // id, status
-  std::vector<std::pair<std::string, ExecutionStatus>> inbound;  // waiting to enter
+  std::optional<StageExecutionRef<StageStatus>> latest_execution;
+  std::vector<StageExecutionRef<ExecutionStatus>> inbound;  // waiting to enter
   std::optional<TransitionBlock> inbound_disabled;
   // Of the latest stage run: manual retries and the latest retry's mode.
   int manual_retries = 0;
@@ -166,6 +175,12 @@ class ExecutionEngine {
   Result<Clock::TimePoint> Answer(const Scope& scope, std::string_view pipeline,
                                   std::string_view stage, std::string_view action,
                                   const ApprovalAnswer& answer);
+
+  // Whether actions of the AWS-owned `provider` become jobs for outside
+  // workers (--external-providers) instead of being simulated.
+  bool RunsExternally(std::string_view provider) const {
+    return options_.external_providers.contains(std::string(provider));
+  }
 
   // The job protocol. Jobs are found by id within the caller's scope;
   // third-party calls present the job's client id as their client token.

@@ -174,6 +174,29 @@ TEST_F(ExecutionConditionsTest, ManualRollbackAndItsErrors) {
   EXPECT_EQ(parallel.error().code(), ErrorCode::kUnableToRollbackStage);
 }
 
+// "You cannot roll back a source stage." and "You cannot roll back to a
+// target execution ID that is a rollback execution type."
+TEST_F(ExecutionConditionsTest, NoRollbackOfTheSourceStageOrToARollback) {
+  const auto view = View(ThreeStagePipeline("SUPERSEDED"));
+  const auto first = Start(view);
+  Step(3);
+  ASSERT_EQ(Status(Start(view)), ExecutionStatus::kInProgress);
+  Step(3);
+  const auto source = engine_.Rollback(kScope, view, "Source", first, {"ManualRollback", "me"});
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.error().code(), ErrorCode::kUnableToRollbackStage);
+  const auto rollback = engine_.Rollback(kScope, view, "Build", first, {"ManualRollback", "me"});
+  ASSERT_TRUE(rollback.ok()) << rollback.error().message();
+  Step();
+  ASSERT_EQ(Status(*rollback), ExecutionStatus::kSucceeded);
+  Start(view);
+  Step(3);
+  const auto to_rollback = engine_.Rollback(kScope, view, "Build", *rollback, {"ManualRollback", "me"});
+  ASSERT_FALSE(to_rollback.ok());
+  EXPECT_EQ(to_rollback.error().code(), ErrorCode::kUnableToRollbackStage);
+  EXPECT_TRUE(engine_.Rollback(kScope, view, "Build", first, {"ManualRollback", "me"}).ok());
+}
+
 TEST_F(ExecutionConditionsTest, RuleExecutionsAreListedNewestFirst) {
   const auto view = View(ConditionPipeline("beforeEntry", Gate("FAIL")));
   const auto first = StartWithEnv(view, "prod");

@@ -327,9 +327,9 @@ TEST_F(ExecutionEngineTest, StageStatesShowLatestAndInbound) {
   const auto states = engine_.StageStates(kScope, *view);
   ASSERT_EQ(states.size(), 3U);
   ASSERT_TRUE(states[0].latest_execution.has_value());
-  EXPECT_EQ(states[0].latest_execution->first, a);
+  EXPECT_EQ(states[0].latest_execution->id, a);
   ASSERT_EQ(states[0].inbound.size(), 1U);
-  EXPECT_EQ(states[0].inbound[0].first, b);
+  EXPECT_EQ(states[0].inbound[0].id, b);
   EXPECT_FALSE(states[1].latest_execution.has_value());
   ASSERT_EQ(states[0].actions.size(), 1U);
   ASSERT_TRUE(states[0].actions[0].second.has_value());

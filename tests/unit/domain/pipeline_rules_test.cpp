@@ -214,6 +214,28 @@ TEST(PipelineRulesTest, V2FeaturesAreAcceptedOnV2) {
   EXPECT_TRUE(status.ok()) << status.error().message();
 }
 
+// "failure conditions with a rollback result type cannot be added to a
+// PARALLEL mode pipeline."
+TEST(PipelineRulesTest, ParallelPipelinesRefuseRollbackOnFailure) {
+  json p = sluice::testing::TwoStagePipeline();
+  p["executionMode"] = "PARALLEL";
+  p["stages"][1]["onFailure"] = {{"result", "ROLLBACK"}};
+  Status status = Check(p);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidStageDeclaration);
+  p["stages"][1]["onFailure"] = {
+      {"result", "RETRY"},
+      {"conditions", {{{"result", "ROLLBACK"}, {"rules", json::array()}}}}};
+  status = Check(p);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidStageDeclaration);
+  p["stages"][1]["onFailure"] = {{"result", "RETRY"}};
+  EXPECT_TRUE(Check(p).ok());
+  p["executionMode"] = "QUEUED";
+  p["stages"][1]["onFailure"] = {{"result", "ROLLBACK"}};
+  EXPECT_TRUE(Check(p).ok());
+}
+
 // Custom action types, as the registry would answer for kScope: a Build type
 // "Checker" version "2" taking 1-2 inputs and no outputs, with a required
 // "Url" and an optional "Depth".
