@@ -234,7 +234,7 @@ ExecutionEngine::Run& ExecutionEngine::Admit(PipelineRuntime& runtime, std::uniq
   Logger(kEngineLogger)->debug("execution {} of {} started", added.execution.id,
                                added.execution.pipeline_name);
   TryEnterStage(runtime, added);  // may supersede an older waiter
-  ScheduleChanged();
+  WakeIfSooner(EarliestDue(added));
   return added;
 }
 
@@ -559,28 +559,40 @@ void ExecutionEngine::Advance() {
   }
 }
 
-std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
-  std::lock_guard lock(mutex_);
+std::optional<Clock::TimePoint> ExecutionEngine::EarliestDue(const Run& run) {
+  std::optional<Clock::TimePoint> next;
+  const auto consider = [&next](const std::optional<Clock::TimePoint>& when) {
+    if (when && (!next || *when < *next)) next = when;
+  };
+  if (run.execution.stage_runs.empty()) return next;
+  const StageRun& stage = run.execution.stage_runs.back();
+  for (const ConditionRun& condition : stage.conditions) {
+    for (const RuleRun& rule : condition.rules) {
+      if (rule.status == ActionStatus::kInProgress) consider(rule.due);
+    }
+  }
+  for (const ActionRun& action : stage.actions) {
+    if (action.status != ActionStatus::kInProgress) continue;
+    consider(action.due);
+    consider(action.deadline);
+  }
+  return next;
+}
+
+std::optional<Clock::TimePoint> ExecutionEngine::NextDueLocked() const {
   std::optional<Clock::TimePoint> next;
   for (const PipelineRuntime* runtime : busy_) {
     for (const Run* run : runtime->active) {
-      if (run->execution.stage_runs.empty()) continue;
-      for (const ConditionRun& condition : run->execution.stage_runs.back().conditions) {
-        for (const RuleRun& rule : condition.rules) {
-          if (rule.status == ActionStatus::kInProgress && rule.due && (!next || *rule.due < *next)) {
-            next = rule.due;
-          }
-        }
-      }
-      for (const ActionRun& action : run->execution.stage_runs.back().actions) {
-        if (action.status != ActionStatus::kInProgress) continue;
-        for (const auto& when : {action.due, action.deadline}) {
-          if (when && (!next || *when < *next)) next = when;
-        }
-      }
+      const auto due = EarliestDue(*run);
+      if (due && (!next || *due < *next)) next = due;
     }
   }
   return next;
+}
+
+std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
+  std::lock_guard lock(mutex_);
+  return NextDueLocked();
 }
 
 void ExecutionEngine::ScheduleChanged() {
@@ -588,19 +600,32 @@ void ExecutionEngine::ScheduleChanged() {
   wakeup_.notify_all();
 }
 
+void ExecutionEngine::WakeIfSooner(std::optional<Clock::TimePoint> due) {
+  // Waking the engine's thread costs a context switch on the core that
+  // answers requests; a due time after the one it sleeps to is picked up
+  // when it wakes anyway.
+  if (due && *due < sleeping_until_) ScheduleChanged();
+}
+
 void ExecutionEngine::RunUntilStopped(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Advance();
-    const auto next = NextDue();
     std::unique_lock lock(mutex_);
     if (schedule_changed_) {
       schedule_changed_ = false;
       continue;
     }
+    // Computed under the same lock as sleeping_until_ is published, so a
+    // start either is seen here or sees where the engine sleeps to.
+    const auto next = NextDueLocked();
+    sleeping_until_ = next.value_or(Clock::TimePoint::max());
     const auto wait = next ? std::max(*next - clock_.Now(), Clock::Duration(0))
                            : Clock::Duration(std::chrono::seconds(3600));
     wakeup_.wait_for(lock, stop, wait, [this] { return schedule_changed_; });
     schedule_changed_ = false;
+    // Awake: it reads the schedule again before it sleeps, so no start
+    // needs to wake it.
+    sleeping_until_ = Clock::TimePoint::min();
   }
 }
 

@@ -242,7 +242,15 @@ class ExecutionEngine {
   void Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status, std::string summary);
   void AdmitWaiters(PipelineRuntime& runtime, const std::string& stage_name);
   void Retire(PipelineRuntime& runtime);
+  // Wakes the engine's thread to look at the schedule again.
   void ScheduleChanged();
+  // ScheduleChanged() only if `due` is before the time the engine's thread
+  // sleeps to: a later one is seen when it wakes.
+  void WakeIfSooner(std::optional<Clock::TimePoint> due);
+  // When the engine must next act on `run` (an action or rule completing, or
+  // a deadline), in the stage it is in; none when it waits on nothing timed.
+  static std::optional<Clock::TimePoint> EarliestDue(const Run& run);
+  std::optional<Clock::TimePoint> NextDueLocked() const;
   bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const;
   void StartAction(Run& run, const ActionView& action, ActionRun& action_run);
   void SucceedAction(Run& run, ActionRun& action);
@@ -285,6 +293,9 @@ class ExecutionEngine {
   mutable std::mutex mutex_;
   std::condition_variable_any wakeup_;
   bool schedule_changed_ = false;
+  // Where RunUntilStopped() sleeps to: min() while it is awake (it then
+  // reads the schedule before sleeping again), max() when nothing is due.
+  Clock::TimePoint sleeping_until_ = Clock::TimePoint::min();
   // Key: "account/region/pipeline".
   std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>> pipelines_;
   // Pipelines with executions in progress: what Advance() and NextDue() visit.
