@@ -11,10 +11,6 @@ namespace sluice::domain {
 
 namespace {
 
-std::string ViewKey(const Scope& scope, std::string_view pipeline) {
-  return scope.account_id + "/" + scope.region + "/" + std::string(pipeline);
-}
-
 ServiceError InvalidToken() {
   return {ErrorCode::kInvalidNextToken, "Invalid nextToken"};
 }
@@ -64,15 +60,7 @@ ExecutionService::ExecutionService(PipelineRepository& repository, ExecutionEngi
 
 Result<std::shared_ptr<const PipelineView>> ExecutionService::LatestView(
     const Scope& scope, std::string_view pipeline) const {
-  auto snapshot = repository_.Find(scope, pipeline, std::nullopt);
-  if (!snapshot) return snapshot.error();
-  const std::string key = ViewKey(scope, pipeline);
-  std::lock_guard lock(views_mutex_);
-  auto& cached = views_[key];
-  if (!cached || cached->version != snapshot->summary.version) {
-    cached = ParsePipelineView(snapshot->declaration, scope.region);
-  }
-  return cached;
+  return repository_.LatestView(scope, pipeline);
 }
 
 Result<std::string> ExecutionService::Start(const Scope& scope, std::string_view pipeline,
@@ -91,7 +79,7 @@ Result<std::string> ExecutionService::Start(const Scope& scope, std::string_view
 
 Result<PipelineExecution> ExecutionService::Get(const Scope& scope, std::string_view pipeline,
                                                 std::string_view execution_id) const {
-  if (auto found = repository_.Find(scope, pipeline, std::nullopt); !found) return found.error();
+  if (auto found = LatestView(scope, pipeline); !found) return found.error();
   auto execution = engine_.Find(scope, pipeline, execution_id);
   if (!execution) {
     return ExecutionNotFound(pipeline, execution_id);
@@ -103,7 +91,7 @@ Result<ExecutionPage> ExecutionService::List(const Scope& scope, std::string_vie
                                              const std::optional<std::string>& succeeded_in_stage,
                                              const std::optional<std::string>& next_token,
                                              std::size_t max_results) const {
-  if (auto found = repository_.Find(scope, pipeline, std::nullopt); !found) return found.error();
+  if (auto found = LatestView(scope, pipeline); !found) return found.error();
   std::optional<std::uint64_t> before;
   if (next_token) {
     before = DecodeExecutionPosition(*next_token);
@@ -141,7 +129,7 @@ Result<PipelineState> ExecutionService::State(const Scope& scope,
 Result<ActionExecutionPage> ExecutionService::ListActions(
     const Scope& scope, std::string_view pipeline, const std::optional<std::string>& execution_id,
     const std::optional<std::string>& next_token, std::size_t max_results) const {
-  if (auto found = repository_.Find(scope, pipeline, std::nullopt); !found) return found.error();
+  if (auto found = LatestView(scope, pipeline); !found) return found.error();
   std::optional<std::tuple<std::int64_t, std::uint64_t, std::size_t>> after;
   if (next_token) {
     after = DecodeActionPosition(*next_token);
@@ -193,8 +181,6 @@ void ExecutionService::PipelineUpdated(const Scope& scope, std::string_view pipe
 
 void ExecutionService::PipelineDeleted(const Scope& scope, std::string_view pipeline) {
   engine_.Forget(scope, pipeline);
-  std::lock_guard lock(views_mutex_);
-  views_.erase(ViewKey(scope, pipeline));
 }
 
 }  // namespace sluice::domain

@@ -6,8 +6,8 @@
 #include <array>
 #include <cctype>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
+#include "sluice/domain/json_path.h"
 #include "page_token.h"
 #include "sluice/common/ids.h"
 #include "sluice/domain/errors.h"
@@ -26,160 +26,6 @@ auto FindIn(Scopes& scopes, const Scope& scope, std::string_view name)
   if (scope_it == scopes.end()) return nullptr;
   const auto it = scope_it->second.find(name);
   return it == scope_it->second.end() ? nullptr : &it->second;
-}
-
-// --- JSONPath ---------------------------------------------------------------
-
-// A recursive-descent reader of one JSONPath; each method consumes what it
-// accepts and returns false at the first thing it does not.
-class JsonPathReader {
- public:
-  explicit JsonPathReader(std::string_view text) : text_(text) {}
-
-  bool ReadPath() {
-    if (!Take('$')) return false;
-    while (!AtEnd()) {
-      if (Take('.')) {
-        if (Take('.')) {
-          if (Peek() == '[') {
-            if (!ReadBracket()) return false;
-          } else if (!Take('*') && !ReadName()) {
-            return false;
-          }
-        } else if (!Take('*') && !ReadName()) {
-          return false;
-        }
-      } else if (Peek() == '[') {
-        if (!ReadBracket()) return false;
-      } else {
-        return false;
-      }
-    }
-    return true;
-  }
-
- private:
-  bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
-  bool Take(char c) {
-    if (Peek() != c || AtEnd()) return false;
-    ++pos_;
-    return true;
-  }
-  void SkipSpaces() {
-    while (Peek() == ' ') ++pos_;
-  }
-
-  static bool IsNameChar(char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) != 0 || c == '_' || c == '-' || c == '$' || c == '@' || u >= 0x80;
-  }
-
-  bool ReadName() {
-    const std::size_t start = pos_;
-    while (!AtEnd() && IsNameChar(Peek())) ++pos_;
-    return pos_ > start;
-  }
-
-  bool ReadInteger() {
-    Take('-');
-    const std::size_t start = pos_;
-    while (!AtEnd() && std::isdigit(static_cast<unsigned char>(Peek())) != 0) ++pos_;
-    return pos_ > start;
-  }
-
-  bool ReadQuoted() {
-    const char quote = Peek();
-    if (quote != '\'' && quote != '"') return false;
-    ++pos_;
-    while (!AtEnd() && Peek() != quote) {
-      if (Peek() == '\\') ++pos_;
-      ++pos_;
-    }
-    return Take(quote);
-  }
-
-  // "?(" then anything with balanced parentheses (outside quotes) to ")".
-  bool ReadFilter() {
-    if (!Take('?') || !Take('(')) return false;
-    int depth = 1;
-    while (!AtEnd() && depth > 0) {
-      const char c = Peek();
-      if (c == '\'' || c == '"') {
-        if (!ReadQuoted()) return false;
-        continue;
-      }
-      if (c == '(') ++depth;
-      if (c == ')') --depth;
-      ++pos_;
-    }
-    return depth == 0;
-  }
-
-  // An index, or a slice start:end:step with every part optional.
-  bool ReadIndexOrSlice() {
-    int parts = 0;
-    bool any = false;
-    while (true) {
-      SkipSpaces();
-      if (Peek() == '-' || std::isdigit(static_cast<unsigned char>(Peek())) != 0) {
-        if (!ReadInteger()) return false;
-        any = true;
-      }
-      SkipSpaces();
-      if (!Take(':')) break;
-      if (++parts > 2) return false;
-      any = true;
-    }
-    return any;
-  }
-
-  bool ReadBracket() {
-    if (!Take('[')) return false;
-    SkipSpaces();
-    if (Take('*')) {
-      SkipSpaces();
-      return Take(']');
-    }
-    if (Peek() == '?') {
-      if (!ReadFilter()) return false;
-      SkipSpaces();
-      return Take(']');
-    }
-    // A union of quoted names, or of indexes and slices.
-    do {
-      SkipSpaces();
-      if (Peek() == '\'' || Peek() == '"') {
-        if (!ReadQuoted()) return false;
-      } else if (!ReadIndexOrSlice()) {
-        return false;
-      }
-      SkipSpaces();
-    } while (Take(','));
-    return Take(']');
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
-// --- the target action -------------------------------------------------------
-
-enum class ActionLookup { kSource, kNotSource, kAbsent };
-
-ActionLookup FindAction(const std::string& declaration, std::string_view action_name) {
-  const auto pipeline = nlohmann::json::parse(declaration, nullptr, false);
-  if (!pipeline.is_object() || !pipeline.contains("stages")) return ActionLookup::kAbsent;
-  for (const auto& stage : pipeline["stages"]) {
-    if (!stage.contains("actions")) continue;
-    for (const auto& action : stage["actions"]) {
-      if (action.value("name", "") != action_name) continue;
-      const auto& type = action.value("actionTypeId", nlohmann::json::object());
-      return type.value("category", "") == "Source" ? ActionLookup::kSource
-                                                     : ActionLookup::kNotSource;
-    }
-  }
-  return ActionLookup::kAbsent;
 }
 
 std::string WebhookUrl(const Scope& scope) {
@@ -209,8 +55,6 @@ std::optional<WebhookAuthentication> ParseWebhookAuthentication(std::string_view
   if (text == "UNAUTHENTICATED") return WebhookAuthentication::kUnauthenticated;
   return std::nullopt;
 }
-
-bool IsJsonPath(std::string_view path) { return JsonPathReader(path).ReadPath(); }
 
 bool IsCidr(std::string_view range) {
   const auto slash = range.find('/');
@@ -260,15 +104,16 @@ Status WebhookRegistry::CheckDefinition(const Scope& scope,
       break;
     case WebhookAuthentication::kUnauthenticated: break;
   }
-  auto pipeline = pipelines_.Find(scope, definition.target_pipeline, std::nullopt);
+  auto pipeline = pipelines_.LatestView(scope, definition.target_pipeline);
   if (!pipeline) return pipeline.error();
-  switch (FindAction(pipeline->declaration, definition.target_action)) {
-    case ActionLookup::kSource: return Ok{};
-    case ActionLookup::kNotSource:
+  for (const StageView& stage : (*pipeline)->stages) {
+    for (const ActionView& action : stage.actions) {
+      if (action.name != definition.target_action) continue;
+      if (action.category == "Source") return Ok{};
       return ServiceError::Validation("Webhook target action '" + definition.target_action +
                                       "' of pipeline '" + definition.target_pipeline +
                                       "' is not a source action");
-    case ActionLookup::kAbsent: break;
+    }
   }
   return ServiceError::Validation("Pipeline '" + definition.target_pipeline +
                                   "' has no action named '" + definition.target_action + "'");

@@ -62,6 +62,7 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::AddVersion(
   StoredPipeline& stored = *found;
   const int version = stored.summary.version + 1;
   stored.versions.push_back(render(version));
+  stored.view.reset();
   stored.summary.version = version;
   stored.summary.type = type;
   stored.summary.mode = mode;
@@ -83,6 +84,32 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::Find(const domain::Scope& s
     return domain::PipelineVersionNotFound(scope, name, wanted);
   }
   return Snapshot(stored, wanted);
+}
+
+Result<std::shared_ptr<const domain::PipelineView>> InMemoryPipelineRepository::LatestView(
+    const domain::Scope& scope, std::string_view name) const {
+  std::string declaration;
+  int version = 0;
+  {
+    std::shared_lock lock(mutex_);
+    const Pipelines* pipelines = FindScope(scope);
+    const auto it = pipelines == nullptr ? Pipelines::const_iterator{} : pipelines->find(name);
+    if (pipelines == nullptr || it == pipelines->end()) return domain::PipelineNotFound(scope, name);
+    if (it->second.view) return it->second.view;
+    version = it->second.summary.version;
+    declaration = it->second.versions.back();
+  }
+  // Parsed outside the lock; a version added meanwhile keeps its own slot
+  // empty, so this view is kept only if it is still the latest.
+  auto view = domain::ParsePipelineView(declaration, scope.region);
+  std::unique_lock lock(mutex_);
+  const Pipelines* pipelines = FindScope(scope);
+  if (pipelines == nullptr) return view;
+  const auto it = pipelines->find(name);
+  if (it != pipelines->end() && it->second.summary.version == version && !it->second.view) {
+    it->second.view = view;
+  }
+  return view;
 }
 
 bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_view name) {

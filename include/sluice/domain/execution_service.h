@@ -104,9 +104,6 @@ class ExecutionService {
 
   PipelineRepository& repository_;
   ExecutionEngine& engine_;
-  // The parsed latest version of each pipeline, so a start parses nothing.
-  mutable std::mutex views_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const PipelineView>, std::less<>> views_;
 };
 
 }  // namespace sluice::domain

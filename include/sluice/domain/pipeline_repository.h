@@ -14,6 +14,7 @@
 
 #include "sluice/common/result.h"
 #include "sluice/domain/pipeline.h"
+#include "sluice/domain/pipeline_view.h"
 #include "sluice/domain/tagging.h"
 
 namespace sluice::domain {
@@ -46,6 +47,12 @@ class PipelineRepository : public TaggableResources {
   // PipelineVersionNotFoundException when absent.
   virtual Result<PipelineSnapshot> Find(const Scope& scope, std::string_view name,
                                         std::optional<int> version) const = 0;
+
+  // The latest version's parsed view, shared and immutable: parsed once per
+  // version, on first use, so that starts and webhooks neither copy nor
+  // parse the declaration. PipelineNotFoundException when absent.
+  virtual Result<std::shared_ptr<const PipelineView>> LatestView(const Scope& scope,
+                                                                 std::string_view name) const = 0;
 
   // False when there was no such pipeline.
   virtual bool Remove(const Scope& scope, std::string_view name) = 0;

@@ -63,9 +63,6 @@ struct WebhookLimits {
   std::size_t default_page_size = 100;
 };
 
-// A JSONPath as webhook filters take it: "$" then member (.name, ..name,
-// .*), index, slice, union, wildcard or filter ([?(...)]) selectors.
-bool IsJsonPath(std::string_view path);
 // An IPv4 or IPv6 CIDR block ("10.0.0.0/8", "2001:db8::/32").
 bool IsCidr(std::string_view range);
 

@@ -22,6 +22,8 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
                                               const RenderVersion& render) override;
   Result<domain::PipelineSnapshot> Find(const domain::Scope& scope, std::string_view name,
                                         std::optional<int> version) const override;
+  Result<std::shared_ptr<const domain::PipelineView>> LatestView(
+      const domain::Scope& scope, std::string_view name) const override;
   bool Remove(const domain::Scope& scope, std::string_view name) override;
   std::vector<domain::PipelineSummary> ListAfter(const domain::Scope& scope,
                                                  std::string_view after,
@@ -36,6 +38,8 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
     domain::PipelineSummary summary;
     std::string arn;
     std::vector<std::string> versions;  // versions[i] is version i + 1
+    // The latest version's view once parsed; a new version replaces it.
+    mutable std::shared_ptr<const domain::PipelineView> view;
     std::vector<domain::Tag> tags;
   };
   // std::less<> lets string_view look-ups skip building a std::string.

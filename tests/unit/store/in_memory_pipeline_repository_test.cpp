@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/pipelines.h"
+
 #include <thread>
 #include <vector>
 
@@ -67,6 +69,36 @@ TEST(InMemoryPipelineRepositoryTest, ConcurrentUpdatesNumberVersionsWithoutGaps)
   for (int version = 2; version <= 1001; ++version) {
     ASSERT_EQ(repository.Find(scope, "p", version)->declaration, std::to_string(version));
   }
+}
+
+TEST(InMemoryPipelineRepositoryTest, LatestViewIsParsedOncePerVersion) {
+  InMemoryPipelineRepository repository;
+  const Scope scope{"111111111111", "us-east-1"};
+  nlohmann::json declaration = sluice::testing::TwoStagePipeline("p");
+  declaration["version"] = 1;
+  NewPipeline pipeline = Pipeline("p");
+  pipeline.declaration = declaration.dump();
+  ASSERT_TRUE(repository.Insert(scope, pipeline, 10).ok());
+  const auto first = repository.LatestView(scope, "p");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ((*first)->name, "p");
+  EXPECT_EQ((*first)->version, 1);
+  EXPECT_EQ((*first)->stages.size(), 2U);
+  EXPECT_EQ(repository.LatestView(scope, "p").value(), *first);  // the same shared view
+
+  ASSERT_TRUE(repository
+                  .AddVersion(scope, "p", domain::PipelineType::kV2,
+                              domain::ExecutionMode::kQueued, {},
+                              [&declaration](int version) {
+                                declaration["version"] = version;
+                                return declaration.dump();
+                              })
+                  .ok());
+  const auto second = repository.LatestView(scope, "p");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)->version, 2);
+  EXPECT_EQ((*first)->version, 1);  // still whole for whoever holds it
+  EXPECT_EQ(repository.LatestView(scope, "nope").error().code(), ErrorCode::kPipelineNotFound);
 }
 
 TEST(InMemoryPipelineRepositoryTest, RemoveReportsWhetherSomethingWentAway) {
