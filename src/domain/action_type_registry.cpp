@@ -101,7 +101,7 @@ const ActionTypeRegistry::ScopeTypes* ActionTypeRegistry::Types(const Scope& sco
 Result<ActionType> ActionTypeRegistry::CreateCustom(const Scope& scope, ActionType definition) {
   definition.id.owner = "Custom";
   if (auto checked = CheckCounts(definition); !checked) return checked.error();
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   ScopeTypes& types = scopes_[ScopeKey(scope)];
   const std::string key = SortKey(definition.id);
   if (const auto it = types.custom.find(key); it != types.custom.end()) {
@@ -140,7 +140,7 @@ void ActionTypeRegistry::DeleteCustom(const Scope& scope, std::string_view categ
                                       std::string_view provider, std::string_view version) {
   const ActionTypeId id{std::string(category), "Custom", std::string(provider),
                         std::string(version)};
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return;
   if (const auto it = scope_it->second.custom.find(SortKey(id));
@@ -163,7 +163,7 @@ Result<ActionTypePage> ActionTypeRegistry::List(const Scope& scope,
   // have replaced them) and custom types.
   std::map<std::string, ActionType> all;
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     const ScopeTypes* types = Types(scope);
     for (const ActionType& record : BuiltInActionTypeRecords()) {
       all.emplace(SortKey(record.id), record);
@@ -205,7 +205,7 @@ std::optional<ActionType> ActionTypeRegistry::FindLocked(const Scope& scope,
 
 std::optional<ActionType> ActionTypeRegistry::Find(const Scope& scope,
                                                    const ActionTypeId& id) const {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   return FindLocked(scope, id);
 }
 
@@ -217,7 +217,7 @@ Result<ActionType> ActionTypeRegistry::Get(const Scope& scope, const ActionTypeI
 
 Status ActionTypeRegistry::Update(const Scope& scope, ActionType declaration) {
   if (auto checked = CheckCounts(declaration); !checked) return checked.error();
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   auto current = FindLocked(scope, declaration.id);
   if (!current || current->id.owner == "Custom") return NotFound(declaration.id);
   if (current->id.owner == "AWS") {
@@ -244,14 +244,14 @@ auto* ActionTypeRegistry::LiveCustomIn(Scopes& scopes, const Scope& scope,
 
 std::optional<std::vector<Tag>> ActionTypeRegistry::Tags(const Scope& scope,
                                                          std::string_view id) const {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   const CustomEntry* entry = LiveCustomIn(scopes_, scope, id);
   if (entry == nullptr) return std::nullopt;
   return entry->type.tags;
 }
 
 bool ActionTypeRegistry::EditTags(const Scope& scope, std::string_view id, const TagEdit& edit) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   CustomEntry* entry = LiveCustomIn(scopes_, scope, id);
   if (entry == nullptr) return false;
   // The edit leaves the tags alone when it fails; its outcome is the caller's.

@@ -122,7 +122,7 @@ Status WebhookRegistry::CheckDefinition(const Scope& scope,
 Result<Webhook> WebhookRegistry::Put(const Scope& scope, WebhookDefinition definition,
                                      std::vector<Tag> tags) {
   if (auto status = CheckDefinition(scope, definition); !status) return status.error();
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   Webhooks& webhooks = scopes_[ScopeKey(scope)];
   const auto it = webhooks.find(definition.name);
   if (it != webhooks.end()) {
@@ -152,7 +152,7 @@ Result<WebhookPage> WebhookRegistry::List(const Scope& scope,
   if (!after) return after.error();
   const std::size_t limit = max_results.value_or(limits_.default_page_size);
   WebhookPage page;
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return page;
   const Webhooks& webhooks = scope_it->second;
@@ -168,14 +168,14 @@ Result<WebhookPage> WebhookRegistry::List(const Scope& scope,
 }
 
 std::optional<Webhook> WebhookRegistry::Find(const Scope& scope, std::string_view name) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   const Webhook* found = FindIn(scopes_, scope, name);
   if (found == nullptr) return std::nullopt;
   return *found;
 }
 
 void WebhookRegistry::Delete(const Scope& scope, std::string_view name) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return;
   if (const auto it = scope_it->second.find(name); it != scope_it->second.end()) {
@@ -188,7 +188,7 @@ Status WebhookRegistry::SetRegistered(const Scope& scope, const std::optional<st
   if (!name) {
     return ServiceError(ErrorCode::kWebhookNotFound, "A webhook name is required");
   }
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   Webhook* webhook = FindIn(scopes_, scope, *name);
   if (webhook == nullptr) return WebhookNotFound(scope, *name);
   webhook->registered_with_third_party = registered;
@@ -213,7 +213,7 @@ std::optional<std::vector<Tag>> WebhookRegistry::Tags(const Scope& scope,
 }
 
 bool WebhookRegistry::EditTags(const Scope& scope, std::string_view name, const TagEdit& edit) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   Webhook* webhook = FindIn(scopes_, scope, name);
   if (webhook == nullptr) return false;
   // The edit leaves the tags alone when it fails; its outcome is the caller's.

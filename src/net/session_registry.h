@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
+
+#include "sluice/common/mutex.h"
 
 namespace sluice::net {
 
@@ -25,9 +26,9 @@ class SessionRegistry {
   void ForEach(const std::function<void(HttpSession&)>& fn) const;
 
  private:
-  mutable std::mutex mutex_;
-  Id next_id_ = 1;
-  std::unordered_map<Id, std::weak_ptr<HttpSession>> sessions_;
+  mutable Mutex mutex_;
+  Id next_id_ GUARDED_BY(mutex_) = 1;
+  std::unordered_map<Id, std::weak_ptr<HttpSession>> sessions_ GUARDED_BY(mutex_);
 };
 
 }  // namespace sluice::net

@@ -36,7 +36,7 @@ InMemoryPipelineRepository::StoredPipeline* InMemoryPipelineRepository::FindPipe
 Result<PipelineSnapshot> InMemoryPipelineRepository::Insert(const domain::Scope& scope,
                                                             domain::NewPipeline pipeline,
                                                             std::size_t max_pipelines) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   Pipelines& pipelines = scopes_[ScopeKey(scope)];
   const std::string name = pipeline.summary.name;
   if (pipelines.size() >= max_pipelines && !pipelines.contains(name)) {
@@ -56,7 +56,7 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::Insert(const domain::Scope&
 Result<PipelineSnapshot> InMemoryPipelineRepository::AddVersion(
     const domain::Scope& scope, std::string_view name, domain::PipelineType type,
     domain::ExecutionMode mode, Clock::TimePoint now, const RenderVersion& render) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   StoredPipeline* found = FindPipeline(scope, name);
   if (found == nullptr) return domain::PipelineNotFound(scope, name);
   StoredPipeline& stored = *found;
@@ -73,7 +73,7 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::AddVersion(
 Result<PipelineSnapshot> InMemoryPipelineRepository::Find(const domain::Scope& scope,
                                                           std::string_view name,
                                                           std::optional<int> version) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   const Pipelines* pipelines = FindScope(scope);
   if (pipelines == nullptr) return domain::PipelineNotFound(scope, name);
   const auto it = pipelines->find(name);
@@ -91,7 +91,7 @@ Result<std::shared_ptr<const domain::PipelineView>> InMemoryPipelineRepository::
   std::string declaration;
   int version = 0;
   {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     const Pipelines* pipelines = FindScope(scope);
     const auto it = pipelines == nullptr ? Pipelines::const_iterator{} : pipelines->find(name);
     if (pipelines == nullptr || it == pipelines->end()) return domain::PipelineNotFound(scope, name);
@@ -102,7 +102,7 @@ Result<std::shared_ptr<const domain::PipelineView>> InMemoryPipelineRepository::
   // Parsed outside the lock; a version added meanwhile keeps its own slot
   // empty, so this view is kept only if it is still the latest.
   auto view = domain::ParsePipelineView(declaration, scope.region);
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   const Pipelines* pipelines = FindScope(scope);
   if (pipelines == nullptr) return view;
   const auto it = pipelines->find(name);
@@ -113,7 +113,7 @@ Result<std::shared_ptr<const domain::PipelineView>> InMemoryPipelineRepository::
 }
 
 bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_view name) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return false;
   const auto it = scope_it->second.find(name);
@@ -124,7 +124,7 @@ bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_
 
 std::vector<domain::PipelineSummary> InMemoryPipelineRepository::ListAfter(
     const domain::Scope& scope, std::string_view after, std::size_t limit) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   std::vector<domain::PipelineSummary> page;
   const Pipelines* pipelines = FindScope(scope);
   if (pipelines == nullptr) return page;
@@ -137,7 +137,7 @@ std::vector<domain::PipelineSummary> InMemoryPipelineRepository::ListAfter(
 
 std::optional<std::vector<domain::Tag>> InMemoryPipelineRepository::Tags(
     const domain::Scope& scope, std::string_view name) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   const Pipelines* pipelines = FindScope(scope);
   if (pipelines == nullptr) return std::nullopt;
   const auto it = pipelines->find(name);
@@ -147,7 +147,7 @@ std::optional<std::vector<domain::Tag>> InMemoryPipelineRepository::Tags(
 
 bool InMemoryPipelineRepository::EditTags(const domain::Scope& scope, std::string_view name,
                                           const TagEdit& edit) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   StoredPipeline* stored = FindPipeline(scope, name);
   if (stored == nullptr) return false;
   // The edit leaves the tags alone when it fails; its outcome is the caller's.

@@ -9,12 +9,12 @@
 
 #include <cstddef>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sluice/common/mutex.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/action_type.h"
 #include "sluice/domain/pipeline.h"
@@ -76,16 +76,17 @@ class ActionTypeRegistry : public TaggableResources {
   };
 
   static std::string ScopeKey(const Scope& scope);
-  const ScopeTypes* Types(const Scope& scope) const;  // nullptr: none yet
-  std::optional<ActionType> FindLocked(const Scope& scope, const ActionTypeId& id) const;
+  const ScopeTypes* Types(const Scope& scope) const REQUIRES(mutex_);  // nullptr: none yet
+  std::optional<ActionType> FindLocked(const Scope& scope, const ActionTypeId& id) const
+      REQUIRES(mutex_);
   // The live custom type an ARN's id names in `scopes` (const or not);
   // nullptr when there is none.
   template <typename Scopes>
   static auto* LiveCustomIn(Scopes& scopes, const Scope& scope, std::string_view arn_id);
 
   const ActionTypeRegistryLimits limits_;
-  mutable std::mutex mutex_;
-  std::map<std::string, ScopeTypes> scopes_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::map<std::string, ScopeTypes> scopes_ GUARDED_BY(mutex_);
 };
 
 }  // namespace sluice::domain

@@ -11,11 +11,11 @@
 #include <cstddef>
 #include <map>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sluice/common/mutex.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/pipeline.h"
 #include "sluice/domain/pipeline_repository.h"
@@ -105,8 +105,8 @@ class WebhookRegistry final : public TaggableResources {
 
   const PipelineRepository& pipelines_;
   WebhookLimits limits_;
-  mutable std::shared_mutex mutex_;
-  std::map<std::string, Webhooks, std::less<>> scopes_;
+  mutable SharedMutex mutex_;
+  std::map<std::string, Webhooks, std::less<>> scopes_ GUARDED_BY(mutex_);
 };
 
 }  // namespace sluice::domain

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <map>
-#include <shared_mutex>
 #include <string>
 
+#include "sluice/common/mutex.h"
 #include "sluice/domain/pipeline_repository.h"
 
 namespace sluice::store {
@@ -49,11 +49,12 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
 
   static std::string ScopeKey(const domain::Scope& scope);
   static domain::PipelineSnapshot Snapshot(const StoredPipeline& stored, int version);
-  const Pipelines* FindScope(const domain::Scope& scope) const;
-  StoredPipeline* FindPipeline(const domain::Scope& scope, std::string_view name);
+  const Pipelines* FindScope(const domain::Scope& scope) const REQUIRES_SHARED(mutex_);
+  StoredPipeline* FindPipeline(const domain::Scope& scope, std::string_view name)
+      REQUIRES(mutex_);
 
-  mutable std::shared_mutex mutex_;
-  Scopes scopes_;
+  mutable SharedMutex mutex_;
+  Scopes scopes_ GUARDED_BY(mutex_);
 };
 
 }  // namespace sluice::store
