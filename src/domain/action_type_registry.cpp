@@ -5,6 +5,7 @@
 
 #include "builtin_types.h"
 #include "page_token.h"
+#include "sluice/domain/errors.h"
 
 namespace sluice::domain {
 
@@ -121,10 +122,7 @@ Result<ActionType> ActionTypeRegistry::CreateCustom(const Scope& scope, ActionTy
       std::count_if(types.custom.begin(), types.custom.end(),
                     [](const auto& item) { return !item.second.deleted; }));
   if (live >= limits_.max_custom_types_per_scope) {
-    return ServiceError(ErrorCode::kLimitExceeded,
-                        "Account '" + scope.account_id + "' already has " + std::to_string(live) +
-                            " custom action types in region '" + scope.region +
-                            "', the maximum allowed");
+    return LimitExceeded(scope, limits_.max_custom_types_per_scope, "custom action types");
   }
   // Custom actions are worked by job workers of the owning account.
   definition.executor = {{"type", "JobWorker"},
@@ -156,7 +154,7 @@ Result<ActionTypePage> ActionTypeRegistry::List(const Scope& scope,
   std::string after;
   if (next_token) {
     auto decoded = DecodePageToken(*next_token);
-    if (!decoded) return ServiceError(ErrorCode::kInvalidNextToken, "Invalid nextToken");
+    if (!decoded) return InvalidNextToken();
     after = std::move(*decoded);
   }
   // Every live type of the scope in key order: built-ins (as this scope may

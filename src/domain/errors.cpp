@@ -22,10 +22,14 @@ ServiceError PipelineNameInUse(const Scope& scope, std::string_view name) {
                                              "'"};
 }
 
-ServiceError PipelineLimitExceeded(const Scope& scope, std::size_t limit) {
+ServiceError LimitExceeded(const Scope& scope, std::size_t limit, std::string_view things) {
   return {ErrorCode::kLimitExceeded, "Account '" + scope.account_id + "' already has " +
-                                         std::to_string(limit) + " pipelines in region '" +
-                                         scope.region + "', the maximum allowed"};
+                                         std::to_string(limit) + " " + std::string(things) +
+                                         " in region '" + scope.region + "', the maximum allowed"};
+}
+
+ServiceError InvalidNextToken(std::string_view member) {
+  return {ErrorCode::kInvalidNextToken, "Invalid " + std::string(member)};
 }
 
 ServiceError ExecutionNotFound(std::string_view pipeline, std::string_view execution_id) {

@@ -1,4 +1,5 @@
 #include "page_token.h"
+#include "sluice/domain/errors.h"
 
 #include <array>
 
@@ -70,7 +71,7 @@ Result<std::string> PageStart(const std::optional<std::string>& next_token,
   if (!next_token) return std::string();
   auto decoded = DecodePageToken(*next_token);
   if (!decoded) {
-    return ServiceError(ErrorCode::kInvalidNextToken, "Invalid " + std::string(member));
+    return InvalidNextToken(member);
   }
   return std::move(*decoded);
 }

@@ -134,10 +134,7 @@ Result<Webhook> WebhookRegistry::Put(const Scope& scope, WebhookDefinition defin
     return existing;
   }
   if (webhooks.size() >= limits_.max_webhooks_per_scope) {
-    return ServiceError(ErrorCode::kLimitExceeded,
-                        "Account '" + scope.account_id + "' already has " +
-                            std::to_string(limits_.max_webhooks_per_scope) +
-                            " webhooks in region '" + scope.region + "', the maximum allowed");
+    return LimitExceeded(scope, limits_.max_webhooks_per_scope, "webhooks");
   }
   const std::string name = definition.name;
   Webhook webhook{std::move(definition), WebhookUrl(scope), WebhookArn(scope, name),

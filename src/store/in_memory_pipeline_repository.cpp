@@ -40,7 +40,7 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::Insert(const domain::Scope&
   Pipelines& pipelines = scopes_[ScopeKey(scope)];
   const std::string name = pipeline.summary.name;
   if (pipelines.size() >= max_pipelines && !pipelines.contains(name)) {
-    return domain::PipelineLimitExceeded(scope, max_pipelines);
+    return domain::LimitExceeded(scope, max_pipelines, "pipelines");
   }
   auto [it, inserted] = pipelines.try_emplace(name);
   if (!inserted) return domain::PipelineNameInUse(scope, name);

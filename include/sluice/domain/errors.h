@@ -13,10 +13,15 @@ namespace sluice::domain {
 ServiceError PipelineNotFound(const Scope& scope, std::string_view name);
 ServiceError PipelineVersionNotFound(const Scope& scope, std::string_view name, int version);
 ServiceError PipelineNameInUse(const Scope& scope, std::string_view name);
-ServiceError PipelineLimitExceeded(const Scope& scope, std::size_t limit);
 ServiceError ExecutionNotFound(std::string_view pipeline, std::string_view execution_id);
 ServiceError StageNotFound(std::string_view pipeline, std::string_view stage);
 ServiceError ActionNotFound(std::string_view stage, std::string_view action);
+
+// A per-account, per-Region quota: `things` is "pipelines", "webhooks", ...
+ServiceError LimitExceeded(const Scope& scope, std::size_t limit, std::string_view things);
+// A page token this server did not give out; `member` names the field
+// ("nextToken", or "NextToken" where the model spells it so).
+ServiceError InvalidNextToken(std::string_view member = "nextToken");
 
 // Tagging and webhooks.
 ServiceError SystemTagKey();
