@@ -117,6 +117,8 @@ struct RuleExecutionRecord {
   RuleRun rule;
 };
 
+struct ActionRecord;  // an action run as the engine keeps it (src/domain/engine_state.h)
+
 class ExecutionEngine {
  public:
   ExecutionEngine(const Clock& clock, EngineOptions options = {});
@@ -216,7 +218,8 @@ class ExecutionEngine {
   Status CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const;
   // A new execution of `pipeline`, numbered in its runtime; Admit() adds it
   // to the runs in progress and lets it try its first stage.
-  std::unique_ptr<Run> NewRun(PipelineRuntime& runtime, const PipelineView& pipeline,
+  std::unique_ptr<Run> NewRun(PipelineRuntime& runtime,
+                              std::shared_ptr<const PipelineView> pipeline,
                               ExecutionTrigger trigger);
   Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run);
   void TryEnterStage(PipelineRuntime& runtime, Run& run);
@@ -229,11 +232,11 @@ class ExecutionEngine {
   void Retire(PipelineRuntime& runtime);
   void ScheduleChanged();
   bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const;
-  void StartAction(Run& run, const ActionView& action, ActionRun& action_run);
-  void SucceedAction(Run& run, ActionRun& action);
-  void FailAction(ActionRun& action, std::string code, std::string message);
-  void AbandonAction(ActionRun& action);
-  void TimeOut(ActionRun& action);
+  void StartAction(Run& run, const ActionView& action, ActionRecord& action_run);
+  void SucceedAction(Run& run, ActionRecord& action);
+  void FailAction(ActionRecord& action, std::string code, std::string message);
+  void AbandonAction(ActionRecord& action);
+  void TimeOut(ActionRecord& action);
   void FailStage(PipelineRuntime& runtime, Run& run, std::string summary = "");
   void ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode, bool automatic);
   Result<std::string> StartRollback(PipelineRuntime& runtime,
@@ -245,8 +248,8 @@ class ExecutionEngine {
   void ConditionEnded(PipelineRuntime& runtime, Run& run);
   void ApplyFailureResult(PipelineRuntime& runtime, Run& run);
   bool StartsJob(const ActionView& action) const;
-  void CreateJob(Run& run, ActionRun& action);
-  void CloseJob(ActionRun& action, JobStatus status);
+  void CreateJob(Run& run, ActionRecord& action);
+  void CloseJob(ActionRecord& action, JobStatus status);
   Result<Job*> FindJob(const Scope& scope, std::string_view job_id,
                        const std::optional<std::string>& client_token) const;
   // FindJob, with InvalidJobStateException for a job that has ended.
@@ -257,10 +260,10 @@ class ExecutionEngine {
   struct JobTarget {
     PipelineRuntime* runtime = nullptr;
     Run* run = nullptr;
-    ActionRun* action = nullptr;
+    ActionRecord* action = nullptr;
   };
   JobTarget TargetOf(const Job& job);
-  ActionRun* CurrentAction(Run& run, std::string_view stage, std::string_view action);
+  ActionRecord* CurrentAction(Run& run, std::string_view stage, std::string_view action);
   // The pipeline's runtime and the execution; null when there is none.
   std::pair<PipelineRuntime*, Run*> FindRun(const Scope& scope, std::string_view pipeline,
                                             std::string_view execution_id) const;
