@@ -602,14 +602,25 @@ std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
 }
 
 std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
-                                                     std::string_view pipeline) const {
+                                                     std::string_view pipeline,
+                                                     const ExecutionFilter& filter) const {
   std::lock_guard lock(mutex_);
   std::vector<PipelineExecution> executions;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return executions;
-  executions.reserve(runtime->runs.size());
+  const auto succeeded_there = [&](const Run& run) {
+    return std::any_of(run.stages.begin(), run.stages.end(), [&](const StageRecord& stage) {
+      return run.StageOf(stage).name == *filter.succeeded_in_stage &&
+             stage.status == StageStatus::kSucceeded;
+    });
+  };
+  executions.reserve(std::min(filter.limit, runtime->runs.size()));
   for (auto it = runtime->runs.rbegin(); it != runtime->runs.rend(); ++it) {
-    executions.push_back((*it)->Render());
+    if (executions.size() == filter.limit) break;
+    const Run& run = **it;
+    if (filter.before_sequence && run.sequence >= *filter.before_sequence) continue;
+    if (filter.succeeded_in_stage && !succeeded_there(run)) continue;
+    executions.push_back(run.Render());
   }
   return executions;
 }

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -108,6 +109,16 @@ struct StageSnapshot {
   std::vector<std::pair<std::string, std::optional<ActionRun>>> actions;
 };
 
+// Which executions a listing renders: those started before
+// `before_sequence` that succeeded in `succeeded_in_stage`, at most `limit`
+// of them. Reads render each execution they return, so a page renders only
+// its own.
+struct ExecutionFilter {
+  std::optional<std::uint64_t> before_sequence;
+  std::optional<std::string> succeeded_in_stage;
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+};
+
 // A rule's evaluation with the execution and stage it belongs to, as
 // ListRuleExecutions reports it.
 struct RuleExecutionRecord {
@@ -145,7 +156,8 @@ class ExecutionEngine {
   std::optional<PipelineExecution> Find(const Scope& scope, std::string_view pipeline,
                                         std::string_view execution_id) const;
   // Newest first.
-  std::vector<PipelineExecution> List(const Scope& scope, std::string_view pipeline) const;
+  std::vector<PipelineExecution> List(const Scope& scope, std::string_view pipeline,
+                                      const ExecutionFilter& filter = {}) const;
   std::vector<StageSnapshot> StageStates(const Scope& scope, const PipelineView& pipeline) const;
 
   // StopPipelineExecution. Stop-and-wait lets running actions finish
