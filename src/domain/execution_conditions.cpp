@@ -32,7 +32,7 @@ std::string_view KindName(ConditionKind kind) {
   return "beforeEntry";
 }
 
-bool Evaluating(const StageRun& stage_run, ConditionKind kind) {
+bool Evaluating(const StageRecord& stage_run, ConditionKind kind) {
   return !stage_run.conditions.empty() && stage_run.conditions.back().kind == kind &&
          stage_run.conditions.back().status == ConditionStatus::kInProgress;
 }
@@ -53,8 +53,8 @@ std::string_view ToString(ConditionStatus status) {
 }
 
 bool ExecutionEngine::StartCondition(PipelineRuntime& /*runtime*/, Run& run, ConditionKind kind) {
-  StageRun& stage_run = run.execution.stage_runs.back();
-  const ConditionView* condition = ConditionOf(run.Stage(stage_run.stage_index), kind);
+  StageRecord& stage_run = run.stages.back();
+  const ConditionView* condition = ConditionOf(run.StageOf(stage_run), kind);
   if (condition == nullptr || condition->rules.empty()) return false;
   const auto now = clock_.Now();
   ConditionRun& evaluation = stage_run.conditions.emplace_back();
@@ -75,15 +75,15 @@ bool ExecutionEngine::StartCondition(PipelineRuntime& /*runtime*/, Run& run, Con
     rule_run.configuration = rule.configuration;
     rule_run.input_artifacts = run.Locations(rule.input_artifacts);
   }
-  Logger(kEngineLogger)->debug("execution {} evaluates the {} condition of {}", run.execution.id,
-                               KindName(kind), stage_run.stage_name);
+  Logger(kEngineLogger)->debug("execution {} evaluates the {} condition of {}", run.id_text(),
+                               KindName(kind), run.StageOf(stage_run).name);
   return true;
 }
 
 void ExecutionEngine::AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock::TimePoint now) {
-  StageRun& stage_run = run.execution.stage_runs.back();
+  StageRecord& stage_run = run.stages.back();
   ConditionRun& evaluation = stage_run.conditions.back();
-  const ConditionView& condition = *ConditionOf(run.Stage(stage_run.stage_index), evaluation.kind);
+  const ConditionView& condition = *ConditionOf(run.StageOf(stage_run), evaluation.kind);
   bool pending = false;
   for (std::size_t i = 0; i < evaluation.rules.size(); ++i) {
     RuleRun& rule = evaluation.rules[i];
@@ -96,7 +96,7 @@ void ExecutionEngine::AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock
     rule.last_update_time = now;
     bool resolved = true;
     for (const auto& [key, value] : rule.configuration) {
-      auto resolved_value = ResolveVariables(value, run.variables);
+      auto resolved_value = ResolveVariables(value, run.running->variables);
       if (!resolved_value) {
         rule.status = ActionStatus::kFailed;
         rule.error_code = "ConfigurationError";
@@ -118,9 +118,9 @@ void ExecutionEngine::AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock
 }
 
 void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
-  StageRun& stage_run = run.execution.stage_runs.back();
+  StageRecord& stage_run = run.stages.back();
   ConditionRun& evaluation = stage_run.conditions.back();
-  const StageView& stage = run.Stage(stage_run.stage_index);
+  const StageView& stage = run.StageOf(stage_run);
   if (evaluation.status == ConditionStatus::kInProgress) {
     const bool errored = std::any_of(evaluation.rules.begin(), evaluation.rules.end(),
                                      [](const RuleRun& rule) { return !rule.error_code.empty(); });
@@ -170,8 +170,8 @@ void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
 }
 
 void ExecutionEngine::ApplyFailureResult(PipelineRuntime& runtime, Run& run) {
-  StageRun& stage_run = run.execution.stage_runs.back();
-  const StageView& stage = run.Stage(stage_run.stage_index);
+  StageRecord& stage_run = run.stages.back();
+  const StageView& stage = run.StageOf(stage_run);
   const std::string& result = stage.on_failure->result;
   if (result == "RETRY" && stage_run.auto_retries == 0) {
     const RetryMode mode = stage.on_failure_retry_mode == "ALL_ACTIONS" ? RetryMode::kAllActions
@@ -189,27 +189,26 @@ void ExecutionEngine::ApplyFailureResult(PipelineRuntime& runtime, Run& run) {
 void ExecutionEngine::RollBackAfterFailure(PipelineRuntime& runtime, Run& run) {
   // As RollbackStage: not in PARALLEL mode, and only to an execution of the
   // same pipeline version.
-  if (run.execution.mode == ExecutionMode::kParallel) return;
-  const std::size_t stage = run.execution.stage_runs.back().stage_index;
+  if (run.mode() == ExecutionMode::kParallel) return;
+  const std::size_t stage = run.stages.back().stage;
   if (stage == 0) return;  // a source stage is never rolled back
   const std::string& name = run.Stage(stage).name;
   // The newest other STANDARD execution that succeeded in the stage.
   const Run* target = nullptr;
   for (const auto& other : runtime.runs) {
-    if (other.get() == &run || other->execution.pipeline_version != run.execution.pipeline_version ||
-        other->execution.execution_type == "ROLLBACK") {
+    if (other.get() == &run || other->view->version != run.view->version || other->rollback()) {
       continue;
     }
-    for (const StageRun& stage_run : other->execution.stage_runs) {
-      if (stage_run.stage_name == name && stage_run.status == StageStatus::kSucceeded &&
-          (target == nullptr || other->execution.sequence > target->execution.sequence)) {
+    for (const StageRecord& stage_run : other->stages) {
+      if (other->StageOf(stage_run).name == name && stage_run.status == StageStatus::kSucceeded &&
+          (target == nullptr || other->sequence > target->sequence)) {
         target = other.get();
       }
     }
   }
   if (target == nullptr) return;  // nothing to roll back to
   auto rolled = StartRollback(runtime, run.view, stage, *target,
-                              {"AutomatedRollback", "Rollback of execution " + run.execution.id});
+                              {"AutomatedRollback", "Rollback of execution " + run.id_text()});
   if (!rolled) {
     Logger(kEngineLogger)->info("no automatic rollback of stage {}: {}", name,
                                 rolled.error().message());
@@ -221,33 +220,33 @@ Result<std::string> ExecutionEngine::StartRollback(PipelineRuntime& runtime,
                                                    std::size_t stage, const Run& target,
                                                    ExecutionTrigger trigger) {
   if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
-  auto run = NewRun(runtime, *pipeline, std::move(trigger));
-  PipelineExecution& execution = run->execution;
-  execution.execution_type = "ROLLBACK";
-  execution.rollback_target = target.execution.id;
+  auto run = NewRun(runtime, std::move(pipeline), std::move(trigger));
   // What the target ran with: its revisions, variables and artifacts.
-  execution.artifact_revisions = target.execution.artifact_revisions;
-  execution.source_revisions = target.execution.source_revisions;
-  execution.variables = target.execution.variables;
-  for (const ResolvedVariable& variable : execution.variables) {
-    run->variables["variables"][variable.name] = variable.value;
+  RunExtras& extras = run->Extras();
+  extras.rollback_target = target.id;
+  extras.origin = target.Origin();
+  if (target.extras) extras.variables = target.extras->variables;
+  for (const ResolvedVariable& variable : extras.variables) {
+    run->running->variables["variables"][variable.name] = variable.value;
   }
-  run->variables["codepipeline"]["PipelineExecutionId"] = execution.id;
-  for (const StageRun& stage_run : target.execution.stage_runs) {
-    for (const ActionRun& action : stage_run.actions) {
-      if (action.replaced || action.status != ActionStatus::kSucceeded) continue;
-      if (!action.ns.empty()) run->variables[action.ns] = action.output_variables;
-      for (const ArtifactLocation& artifact : action.output_artifacts) {
-        run->artifacts[artifact.name] = artifact;
+  for (std::size_t s = 0; s < target.stages.size(); ++s) {
+    const StageRecord& stage_run = target.stages[s];
+    for (std::size_t a = 0; a < stage_run.actions.size(); ++a) {
+      const ActionRecord& record = stage_run.actions[a];
+      if (record.replaced || record.status != ActionStatus::kSucceeded) continue;
+      const ActionView& declared = target.ActionOf(stage_run, record);
+      ActionRun action = target.RenderAction(s, a);
+      if (!declared.ns.empty()) run->running->variables[declared.ns] = std::move(action.output_variables);
+      for (std::size_t i = 0; i < declared.output_artifacts.size(); ++i) {
+        run->running->artifacts[declared.output_artifacts[i]] = target.OutputCode(s, a, i);
       }
     }
   }
-  run->view = std::move(pipeline);
-  run->only_stage = stage;
-  execution.waiting_for_stage = stage;
-  Logger(kEngineLogger)->debug("rollback {} of stage {} to execution {}", execution.id,
-                               run->Stage(stage).name, target.execution.id);
-  return Admit(runtime, std::move(run)).execution.id;
+  run->only_stage = static_cast<std::uint16_t>(stage);
+  run->waiting_for_stage = static_cast<std::uint16_t>(stage);
+  Logger(kEngineLogger)->debug("rollback {} of stage {} to execution {}", run->id_text(),
+                               run->Stage(stage).name, target.id_text());
+  return Admit(runtime, std::move(run)).id_text();
 }
 
 Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
@@ -273,41 +272,42 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
   // source stage." and "You cannot roll back to a target execution ID that
   // is a rollback execution type."
   if (index == 0) return unable("a source stage cannot be rolled back");
-  if (target->execution.execution_type == "ROLLBACK") {
-    return unable("execution " + target->execution.id +
+  if (target->rollback()) {
+    return unable("execution " + target->id_text() +
                   " is a rollback execution and cannot be a rollback target");
   }
   const bool succeeded_there =
-      std::any_of(target->execution.stage_runs.begin(), target->execution.stage_runs.end(),
-                  [&](const StageRun& r) { return r.stage_name == stage && r.status == StageStatus::kSucceeded; });
+      std::any_of(target->stages.begin(), target->stages.end(), [&](const StageRecord& r) {
+        return target->StageOf(r).name == stage && r.status == StageStatus::kSucceeded;
+      });
   if (!succeeded_there) {
-    return unable("execution " + target->execution.id + " did not succeed in this stage");
+    return unable("execution " + target->id_text() + " did not succeed in this stage");
   }
-  if (target->execution.pipeline_version != pipeline->version) {
+  if (target->view->version != pipeline->version) {
     return ServiceError(ErrorCode::kPipelineExecutionOutdated,
-                        "Execution " + target->execution.id + " ran version " +
-                            std::to_string(target->execution.pipeline_version) +
+                        "Execution " + target->id_text() + " ran version " +
+                            std::to_string(target->view->version) +
                             " of the pipeline; the pipeline is now at version " +
                             std::to_string(pipeline->version));
   }
   // The target must be older than the stage's latest execution.
   for (const auto& other : runtime.runs) {
-    if (other.get() == target || other->execution.sequence < target->execution.sequence) continue;
-    for (const StageRun& stage_run : other->execution.stage_runs) {
-      if (stage_run.stage_name != stage) continue;
+    if (other.get() == target || other->sequence < target->sequence) continue;
+    for (const StageRecord& stage_run : other->stages) {
+      if (other->StageOf(stage_run).name != stage) continue;
       if (other->active()) {
         return ServiceError(ErrorCode::kConflict, "Stage " + std::string(stage) +
                                                       " has an execution in progress: " +
-                                                      other->execution.id);
+                                                      other->id_text());
       }
     }
   }
   const bool newer_ran = std::any_of(runtime.runs.begin(), runtime.runs.end(), [&](const auto& other) {
-    return other->execution.sequence > target->execution.sequence &&
-           std::any_of(other->execution.stage_runs.begin(), other->execution.stage_runs.end(),
-                       [&](const StageRun& r) { return r.stage_name == stage; });
+    return other->sequence > target->sequence &&
+           std::any_of(other->stages.begin(), other->stages.end(),
+                       [&](const StageRecord& r) { return other->StageOf(r).name == stage; });
   });
-  if (!newer_ran) return unable("execution " + target->execution.id + " is already the latest in it");
+  if (!newer_ran) return unable("execution " + target->id_text() + " is already the latest in it");
   return StartRollback(runtime, std::move(pipeline), index, *target, std::move(trigger));
 }
 
@@ -326,22 +326,21 @@ Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view p
   PipelineRuntime& runtime = *it->second;
   Run* run = runtime.Find(execution_id);
   if (run == nullptr) return not_overridable();
-  const bool evaluating = run->active() && !run->execution.waiting_for_stage &&
-                          !run->execution.stage_runs.empty() &&
-                          run->execution.stage_runs.back().stage_name == stage &&
-                          Evaluating(run->execution.stage_runs.back(), kind);
+  const bool evaluating = run->active() && !run->waiting_for_stage && !run->stages.empty() &&
+                          run->StageOf(run->stages.back()).name == stage &&
+                          Evaluating(run->stages.back(), kind);
   if (!evaluating) {
     for (const Run* other : runtime.active) {
-      if (other->execution.sequence > run->execution.sequence && !other->execution.stage_runs.empty() &&
-          other->execution.stage_runs.back().stage_name == stage) {
+      if (other->sequence > run->sequence && !other->stages.empty() &&
+          other->StageOf(other->stages.back()).name == stage) {
         return ServiceError(ErrorCode::kNotLatestPipelineExecution,
-                            "Execution " + run->execution.id +
+                            "Execution " + run->id_text() +
                                 " is not the latest execution in stage " + std::string(stage));
       }
     }
     return not_overridable();
   }
-  ConditionRun& evaluation = run->execution.stage_runs.back().conditions.back();
+  ConditionRun& evaluation = run->stages.back().conditions.back();
   evaluation.status = ConditionStatus::kOverridden;
   evaluation.summary = "Overridden";
   evaluation.last_change = clock_.Now();
@@ -365,12 +364,12 @@ std::vector<RuleExecutionRecord> ExecutionEngine::RuleExecutions(
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return records;
   for (const auto& run : runtime->runs) {
-    if (execution_id && run->execution.id != *execution_id) continue;
-    for (const StageRun& stage_run : run->execution.stage_runs) {
+    if (execution_id && run->id_text() != *execution_id) continue;
+    for (const StageRecord& stage_run : run->stages) {
       for (const ConditionRun& evaluation : stage_run.conditions) {
         for (const RuleRun& rule : evaluation.rules) {
-          records.push_back({run->execution.id, run->execution.pipeline_version,
-                             stage_run.stage_name, rule});
+          records.push_back({run->id_text(), run->view->version, run->StageOf(stage_run).name,
+                             rule});
         }
       }
     }

@@ -16,14 +16,13 @@ std::pair<ExecutionEngine::PipelineRuntime*, ExecutionEngine::Run*> ExecutionEng
   return {it->second.get(), it->second->Find(execution_id)};
 }
 
-ActionRun* ExecutionEngine::CurrentAction(Run& run, std::string_view stage, std::string_view action) {
-  if (!run.active() || run.execution.stage_runs.empty() || run.execution.waiting_for_stage) {
-    return nullptr;
-  }
-  StageRun& stage_run = run.execution.stage_runs.back();
-  if (stage_run.stage_name != stage) return nullptr;
-  for (ActionRun& candidate : stage_run.actions) {
-    if (!candidate.replaced && candidate.action_name == action &&
+ActionRecord* ExecutionEngine::CurrentAction(Run& run, std::string_view stage,
+                                             std::string_view action) {
+  if (!run.active() || run.stages.empty() || run.waiting_for_stage) return nullptr;
+  StageRecord& stage_run = run.stages.back();
+  if (run.StageOf(stage_run).name != stage) return nullptr;
+  for (ActionRecord& candidate : stage_run.actions) {
+    if (!candidate.replaced && run.ActionOf(stage_run, candidate).name == action &&
         candidate.status == ActionStatus::kInProgress) {
       return &candidate;
     }
@@ -31,8 +30,8 @@ ActionRun* ExecutionEngine::CurrentAction(Run& run, std::string_view stage, std:
   return nullptr;
 }
 
-void ExecutionEngine::TimeOut(ActionRun& action) {
-  if (!action.token.empty()) {
+void ExecutionEngine::TimeOut(ActionRecord& action) {
+  if (!action.Extra(&ActionExtras::token).empty()) {
     FailAction(action, "JobFailed", "The manual approval action timed out");
     return;
   }
@@ -46,26 +45,25 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
   const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
-  PipelineExecution& execution = run->execution;
   if (!run->active()) {
     return ServiceError(ErrorCode::kPipelineExecutionNotStoppable,
-                        "Unable to stop pipeline execution " + execution.id +
-                            " because it is in " + std::string(ToString(execution.status)) +
+                        "Unable to stop pipeline execution " + run->id_text() +
+                            " because it is in " + std::string(ToString(run->status)) +
                             " state");
   }
-  if (execution.status == ExecutionStatus::kStopping && !abandon) {
+  if (run->status == ExecutionStatus::kStopping && !abandon) {
     return ServiceError(ErrorCode::kDuplicatedStopRequest,
-                        "Pipeline execution " + execution.id +
+                        "Pipeline execution " + run->id_text() +
                             " is already stopping; only stop and abandon is possible now");
   }
-  execution.stop_reason = std::move(reason);
-  execution.status = ExecutionStatus::kStopping;
-  execution.last_update_time = clock_.Now();
-  if (execution.waiting_for_stage || execution.stage_runs.empty()) {
+  run->Extras().stop_reason = std::move(reason);
+  run->status = ExecutionStatus::kStopping;
+  run->last_update_time = clock_.Now();
+  if (run->waiting_for_stage || run->stages.empty()) {
     // Between stages nothing runs: it stops at once.
     Finish(runtime, *run, ExecutionStatus::kStopped, "");
   } else {
-    StageRun& stage_run = execution.stage_runs.back();
+    StageRecord& stage_run = run->stages.back();
     stage_run.status = StageStatus::kStopping;
     if (!stage_run.conditions.empty() &&
         stage_run.conditions.back().status == ConditionStatus::kInProgress) {
@@ -78,7 +76,7 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
       }
     }
     if (abandon) {
-      for (ActionRun& action : stage_run.actions) {
+      for (ActionRecord& action : stage_run.actions) {
         if (!action.replaced && action.status == ActionStatus::kInProgress) AbandonAction(action);
       }
     }
@@ -95,35 +93,34 @@ Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std
   const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
-  PipelineExecution& execution = run->execution;
   const bool resumable =
-      (execution.status == ExecutionStatus::kFailed || execution.status == ExecutionStatus::kStopped) &&
-      run->view && !execution.stage_runs.empty() && execution.stage_runs.back().stage_name == stage &&
-      (execution.stage_runs.back().status == StageStatus::kFailed ||
-       execution.stage_runs.back().status == StageStatus::kStopped);
+      (run->status == ExecutionStatus::kFailed || run->status == ExecutionStatus::kStopped) &&
+      run->running && !run->stages.empty() && run->StageOf(run->stages.back()).name == stage &&
+      (run->stages.back().status == StageStatus::kFailed ||
+       run->stages.back().status == StageStatus::kStopped);
   if (!resumable) {
     return ServiceError(ErrorCode::kStageNotRetryable,
-                        "Stage " + std::string(stage) + " of pipeline execution " + execution.id +
+                        "Stage " + std::string(stage) + " of pipeline execution " + run->id_text() +
                             " cannot be retried: only the failed or stopped stage of a failed or "
                             "stopped execution can be");
   }
   // Only the latest execution through a stage may run it again.
   for (const auto& other : runtime.runs) {
-    if (other.get() == run || other->execution.sequence < execution.sequence) continue;
-    for (const StageRun& stage_run : other->execution.stage_runs) {
-      if (stage_run.stage_name == stage) {
+    if (other.get() == run || other->sequence < run->sequence) continue;
+    for (const StageRecord& stage_run : other->stages) {
+      if (other->StageOf(stage_run).name == stage) {
         return ServiceError(ErrorCode::kNotLatestPipelineExecution,
-                            "Pipeline execution " + execution.id +
+                            "Pipeline execution " + run->id_text() +
                                 " is not the latest execution in stage " + std::string(stage) +
-                                "; execution " + other->execution.id + " is newer");
+                                "; execution " + other->id_text() + " is newer");
       }
     }
   }
-  if (execution.mode != ExecutionMode::kParallel && runtime.holders.contains(stage)) {
+  if (run->mode() != ExecutionMode::kParallel && runtime.holders.contains(stage)) {
     return ServiceError(ErrorCode::kConflict, "Stage " + std::string(stage) +
                                                   " is in use by another execution");
   }
-  if (auto status = CheckLimits(runtime, execution.mode); !status) return status;
+  if (auto status = CheckLimits(runtime, run->mode()); !status) return status;
 
   ResumeStage(runtime, *run, mode, /*automatic=*/false);
   ScheduleChanged();
@@ -132,28 +129,28 @@ Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std
 
 void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode,
                                   bool automatic) {
-  PipelineExecution& execution = run.execution;
-  StageRun& stage_run = execution.stage_runs.back();
-  const StageView& stage_view = run.Stage(stage_run.stage_index);
+  StageRecord& stage_run = run.stages.back();
+  const StageView& stage_view = run.StageOf(stage_run);
   run.cancel_when_idle = false;  // a retry runs the version it resumes
   ++(automatic ? stage_run.auto_retries : stage_run.manual_retries);
-  stage_run.retry_mode = mode == RetryMode::kAllActions ? "ALL_ACTIONS" : "FAILED_ACTIONS";
-  for (ActionRun& action : stage_run.actions) {
+  stage_run.retry_mode = mode == RetryMode::kAllActions ? StoredRetryMode::kAllActions
+                                                        : StoredRetryMode::kFailedActions;
+  for (ActionRecord& action : stage_run.actions) {
     if (mode == RetryMode::kAllActions || action.status != ActionStatus::kSucceeded) {
       action.replaced = true;
     }
   }
   if (mode == RetryMode::kAllActions) stage_run.current_run_order = stage_view.run_orders.front();
   stage_run.status = StageStatus::kInProgress;
-  execution.status_summary.clear();
-  execution.stop_reason.reset();
-  execution.last_update_time = clock_.Now();
+  run.status_summary.clear();
+  if (run.extras) run.extras->stop_reason.reset();
+  run.last_update_time = clock_.Now();
   if (!run.active()) {
-    execution.status = ExecutionStatus::kInProgress;
-    if (execution.mode != ExecutionMode::kParallel) runtime.holders[stage_view.name] = execution.id;
+    run.status = ExecutionStatus::kInProgress;
+    if (run.mode() != ExecutionMode::kParallel) runtime.holders[stage_view.name] = run.id;
     // Back among the runs in progress, in start order.
     const auto place = std::find_if(runtime.active.begin(), runtime.active.end(), [&](const Run* r) {
-      return r->execution.sequence > execution.sequence;
+      return r->sequence > run.sequence;
     });
     runtime.active.insert(place, &run);
     --runtime.finished;
@@ -202,10 +199,11 @@ Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string
   PipelineRuntime& runtime = *it->second;
   const auto now = clock_.Now();
   for (Run* run : std::vector<Run*>(runtime.active)) {
-    ActionRun* waiting = CurrentAction(*run, stage, action);
-    if (waiting == nullptr || waiting->token.empty() || waiting->token != answer.token) continue;
-    waiting->summary = answer.summary;
-    waiting->updated_by = answer.user;
+    ActionRecord* waiting = CurrentAction(*run, stage, action);
+    const std::string& token = waiting == nullptr ? answer.token : waiting->Extra(&ActionExtras::token);
+    if (waiting == nullptr || token.empty() || token != answer.token) continue;
+    waiting->Extras().summary = answer.summary;
+    waiting->Extras().updated_by = answer.user;
     if (answer.approved) {
       SucceedAction(*run, *waiting);
     } else {
@@ -218,9 +216,10 @@ Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string
   }
   // Not waiting: was that token answered already?
   for (const auto& run : runtime.runs) {
-    for (const StageRun& stage_run : run->execution.stage_runs) {
-      for (const ActionRun& done : stage_run.actions) {
-        if (done.token == answer.token && done.action_name == action &&
+    for (const StageRecord& stage_run : run->stages) {
+      for (const ActionRecord& done : stage_run.actions) {
+        if (done.Extra(&ActionExtras::token) == answer.token &&
+            run->ActionOf(stage_run, done).name == action &&
             done.status != ActionStatus::kInProgress) {
           return ServiceError(ErrorCode::kApprovalAlreadyCompleted,
                               "The approval action " + std::string(action) +

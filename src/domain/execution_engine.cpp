@@ -133,7 +133,7 @@ Status ExecutionEngine::CheckLimits(const PipelineRuntime& runtime, ExecutionMod
   std::size_t waiting_to_start = 0;
   for (const Run* run : runtime.active) {
     ++active;
-    if (run->execution.stage_runs.empty()) ++waiting_to_start;
+    if (run->stages.empty()) ++waiting_to_start;
   }
   if (mode == ExecutionMode::kParallel && active >= options_.max_parallel_executions) {
     return ServiceError(ErrorCode::kConcurrentPipelineExecutionsLimitExceeded,
@@ -162,100 +162,93 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   }
   if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
 
-  const auto now = clock_.Now();
-  auto run = NewRun(runtime, *pipeline, std::move(request.trigger));
-  PipelineExecution& execution = run->execution;
+  auto run = NewRun(runtime, pipeline, std::move(request.trigger));
 
   // Pipeline variables: given values, else defaults, in declaration order.
-  auto& pipeline_variables = run->variables["variables"];
+  auto& pipeline_variables = run->running->variables["variables"];
   for (const VariableView& declared : pipeline->variables) {
     std::string value = declared.default_value.value_or("");
     for (const auto& given : request.variables) {
       if (given.name == declared.name) value = given.value;
     }
-    execution.variables.push_back({declared.name, value});
+    run->Extras().variables.push_back({declared.name, value});
     pipeline_variables[declared.name] = value;
   }
-  run->variables["codepipeline"]["PipelineExecutionId"] = execution.id;
 
-  // Source revisions are fixed when the execution starts.
-  for (const ActionView& action : pipeline->stages.front().actions) {
-    std::optional<std::string> type;
-    std::optional<std::string> value;
+  // Source revisions are fixed when the execution starts: generated ones
+  // follow from its seed; given ones are kept.
+  const std::vector<ActionView>& sources = pipeline->stages.front().actions;
+  std::vector<SourceOrigin::Given> given;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
     for (const auto& source : request.source_revisions) {
-      if (source.action_name == action.name) {
-        type = source.revision_type;
-        value = source.revision_value;
+      if (source.action_name == sources[i].name) {
+        given.push_back({static_cast<std::uint16_t>(i), source.revision_type, source.revision_value});
       }
     }
-    if (request.action_revision && request.action_revision->first == action.name) {
-      type.reset();
-      value = request.action_revision->second;
+    if (request.action_revision && request.action_revision->first == sources[i].name) {
+      std::erase_if(given, [&](const SourceOrigin::Given& g) { return g.action == i; });
+      given.push_back({static_cast<std::uint16_t>(i), std::nullopt, request.action_revision->second});
     }
-    SourceOutcome outcome =
-        MakeSourceOutcome(action, scope.region, scope.account_id, type, value, now);
-    execution.artifact_revisions.push_back(outcome.revision);
-    execution.source_revisions.push_back({action.name, outcome.revision.revision_id,
-                                          outcome.revision.revision_summary,
-                                          outcome.revision.revision_url});
-    run->sources.emplace(action.name, std::move(outcome));
   }
-  run->view = std::move(pipeline);
-  execution.waiting_for_stage = 0;
+  if (!given.empty()) run->Extras().origin = SourceOrigin{run->seed(), run->start_time, std::move(given)};
+  run->waiting_for_stage = 0;
 
-  const std::string id = execution.id;
+  std::string id = run->id_text();
   if (request.client_request_token) runtime.tokens[*request.client_request_token] = id;
   Admit(runtime, std::move(run));
   Retire(runtime);
   return id;
 }
 
-std::unique_ptr<ExecutionEngine::Run> ExecutionEngine::NewRun(PipelineRuntime& runtime,
-                                                              const PipelineView& pipeline,
-                                                              ExecutionTrigger trigger) {
+std::unique_ptr<ExecutionEngine::Run> ExecutionEngine::NewRun(
+    PipelineRuntime& runtime, std::shared_ptr<const PipelineView> pipeline,
+    ExecutionTrigger trigger) {
   auto run = std::make_unique<Run>();
-  PipelineExecution& execution = run->execution;
-  execution.pipeline_name = pipeline.name;
-  execution.pipeline_version = pipeline.version;
-  execution.id = RandomUuid();
-  execution.start_time = execution.last_update_time = clock_.Now();
-  execution.trigger = std::move(trigger);
-  execution.mode = pipeline.mode;
-  execution.sequence = runtime.next_sequence++;
-  run->scope = runtime.scope;
+  run->view = std::move(pipeline);
+  run->scope = &runtime.scope;
+  run->id = Uuid::Random();
+  run->start_time = run->last_update_time = clock_.Now();
+  // Executions are mostly started alike (same caller, same trigger type).
+  if (!runtime.last_trigger || *runtime.last_trigger != trigger) {
+    runtime.last_trigger = std::make_shared<const ExecutionTrigger>(std::move(trigger));
+  }
+  run->trigger = runtime.last_trigger;
+  run->sequence = runtime.next_sequence++;
+  run->running = std::make_unique<RunningState>();
+  run->running->variables["codepipeline"]["PipelineExecutionId"] = run->id_text();
   return run;
 }
 
 ExecutionEngine::Run& ExecutionEngine::Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run) {
   Run& added = *runtime.runs.emplace_back(std::move(run));
   runtime.active.push_back(&added);
-  runtime.by_id.emplace(added.execution.id, &added);
+  runtime.by_id.emplace(added.id, &added);
   busy_.insert(&runtime);
-  Logger(kEngineLogger)->debug("execution {} of {} started", added.execution.id,
-                               added.execution.pipeline_name);
+  Logger(kEngineLogger)->debug("execution {} of {} started", added.id_text(),
+                               added.pipeline_name());
   TryEnterStage(runtime, added);  // may supersede an older waiter
   WakeIfSooner(EarliestDue(added));
   return added;
 }
 
 void ExecutionEngine::TryEnterStage(PipelineRuntime& runtime, Run& run) {
-  const std::size_t index = *run.execution.waiting_for_stage;
+  const std::size_t index = *run.waiting_for_stage;
   const bool blocked = Blocked(runtime, run, index);
-  if (!blocked && run.execution.mode == ExecutionMode::kParallel) {
+  if (!blocked && run.mode() == ExecutionMode::kParallel) {
     return EnterStage(runtime, run, index);
   }
   const std::string& stage = run.Stage(index).name;
   if (!blocked && !runtime.holders.contains(stage)) return EnterStage(runtime, run, index);
-  if (run.execution.mode != ExecutionMode::kSuperseded) return;  // wait in line
+  if (run.mode() != ExecutionMode::kSuperseded) return;  // wait in line
   // SUPERSEDED: a newer execution waiting to enter a stage (held, or behind a
   // disabled transition) replaces an older one waiting there.
   const std::vector<Run*> active = runtime.active;  // Finish() edits the list
   for (Run* other : active) {
-    if (other == &run || !other->active() || !other->execution.waiting_for_stage) continue;
-    if (other->Stage(*other->execution.waiting_for_stage).name == stage &&
-        other->execution.sequence < run.execution.sequence) {
+    if (other == &run || !other->active() || !other->waiting_for_stage) continue;
+    if (other->Stage(*other->waiting_for_stage).name == stage &&
+        other->sequence < run.sequence) {
       Finish(runtime, *other, ExecutionStatus::kSuperseded,
-             "Superseded by execution " + run.execution.id);
+             "Superseded by execution " + run.id_text());
     }
   }
 }
@@ -268,53 +261,46 @@ bool ExecutionEngine::Blocked(const PipelineRuntime& runtime, const Run& run,
 
 void ExecutionEngine::EnterStage(PipelineRuntime& runtime, Run& run, std::size_t index) {
   const StageView& stage = run.Stage(index);
-  run.execution.waiting_for_stage.reset();
-  if (run.execution.mode != ExecutionMode::kParallel) runtime.holders[stage.name] = run.execution.id;
-  StageRun& stage_run = run.execution.stage_runs.emplace_back();
-  stage_run.stage_name = stage.name;
-  stage_run.stage_index = index;
+  run.waiting_for_stage.reset();
+  if (run.mode() != ExecutionMode::kParallel) runtime.holders[stage.name] = run.id;
+  // Sized exactly: a run enters each stage once, and a stage runs each of
+  // its actions once but for retries.
+  if (run.stages.empty()) run.stages.reserve(run.only_stage ? 1 : run.view->stages.size());
+  StageRecord& stage_run = run.stages.emplace_back();
+  stage_run.stage = static_cast<std::uint16_t>(index);
   stage_run.current_run_order = stage.run_orders.front();
-  Logger(kEngineLogger)->debug("execution {} entered stage {}", run.execution.id, stage.name);
+  stage_run.actions.reserve(stage.actions.size());
+  Logger(kEngineLogger)->debug("execution {} entered stage {}", run.id_text(), stage.name);
   if (StartCondition(runtime, run, ConditionKind::kBeforeEntry)) return;
   StartGroup(run);
   FinishGroupIfDone(runtime, run);
 }
 
 void ExecutionEngine::StartGroup(Run& run) {
-  const std::size_t index = run.execution.stage_runs.back().stage_index;
-  StageRun& stage_run = run.execution.stage_runs.back();
-  const StageView& stage = run.Stage(index);
-  for (const ActionView& action : stage.actions) {
-    if (action.run_order != stage_run.current_run_order) continue;
+  StageRecord& stage_run = run.stages.back();
+  const StageView& stage = run.StageOf(stage_run);
+  for (std::size_t i = 0; i < stage.actions.size(); ++i) {
+    if (stage.actions[i].run_order != stage_run.current_run_order) continue;
     // A retry of the failed actions keeps the ones that succeeded.
     const bool succeeded =
-        std::any_of(stage_run.actions.begin(), stage_run.actions.end(), [&](const ActionRun& r) {
-          return !r.replaced && r.action_name == action.name && r.status == ActionStatus::kSucceeded;
+        std::any_of(stage_run.actions.begin(), stage_run.actions.end(), [&](const ActionRecord& r) {
+          return !r.replaced && r.action == i && r.status == ActionStatus::kSucceeded;
         });
     if (succeeded) continue;
-    ActionRun& action_run = stage_run.actions.emplace_back();
-    action_run.stage_name = stage.name;
-    StartAction(run, action, action_run);
+    ActionRecord& action_run = stage_run.actions.emplace_back();
+    action_run.action = static_cast<std::uint16_t>(i);
+    StartAction(run, stage.actions[i], action_run);
   }
 }
 
-void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionRun& action_run) {
+void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionRecord& action_run) {
   const auto now = clock_.Now();
-  action_run.action_name = action.name;
-  action_run.action_execution_id = RandomUuid();
-  action_run.run_order = action.run_order;
+  action_run.id = Uuid::Random();
   action_run.start_time = action_run.last_update_time = now;
-  action_run.category = action.category;
-  action_run.owner = action.owner;
-  action_run.provider = action.provider;
-  action_run.version = action.version;
-  action_run.region = action.region;
-  action_run.role_arn = action.role_arn;
-  action_run.ns = action.ns;
-  action_run.configuration = action.configuration;
-  action_run.input_artifacts = run.Locations(action.input_artifacts);
+  action_run.inputs = run.Codes(action.input_artifacts);
+  std::size_t resolved = 0;
   for (const auto& [key, value] : action.configuration) {
-    auto resolved_value = ResolveVariables(value, run.variables);
+    auto resolved_value = ResolveVariables(value, run.running->variables);
     if (!resolved_value) {
       // CodePipeline resolves every reference before the action starts,
       // and fails the action when one cannot be resolved.
@@ -323,13 +309,16 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionRun&
                  "resolved: Action name=" + action.name +
                      ". This can result when a variable is referenced that does not exist. "
                      "Validate the configuration for this action.");
-      action_run.summary = resolved_value.error().message();
+      action_run.Extras().summary = resolved_value.error().message();
+      action_run.Extras().resolved_keys = resolved;
       return;
     }
-    action_run.resolved_configuration[key] = std::move(*resolved_value);
+    // Kept only where it differs from the declared value.
+    if (*resolved_value != value) action_run.Extras().resolved.emplace_back(key, std::move(*resolved_value));
+    ++resolved;
   }
   if (WaitsForApproval(action)) {
-    action_run.token = RandomUuid();
+    action_run.Extras().token = RandomUuid();
     action_run.deadline =
         now + (action.timeout_minutes ? Clock::Duration(std::chrono::minutes(*action.timeout_minutes))
                                       : options_.approval_timeout);
@@ -339,45 +328,41 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionRun&
   action_run.due = now + options_.action_duration;
 }
 
-void ExecutionEngine::SucceedAction(Run& run, ActionRun& action) {
+void ExecutionEngine::SucceedAction(Run& run, ActionRecord& action) {
   const auto now = clock_.Now();
   action.status = ActionStatus::kSucceeded;
   action.last_update_time = now;
   action.due.reset();
   action.deadline.reset();
-  if (action.external_execution_id.empty()) action.external_execution_id = action.action_execution_id;
-  const StageView& stage = run.Stage(run.execution.stage_runs.back().stage_index);
-  const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
-                                 [&](const ActionView& a) { return a.name == action.action_name; });
-  const bool in_source_stage = run.execution.stage_runs.back().stage_index == 0;
-  if (const auto source = run.sources.find(action.action_name);
-      in_source_stage && source != run.sources.end()) {
-    action.output_variables = source->second.output_variables;
-    action.summary = source->second.action_summary;
-    action.external_execution_id = source->second.revision.revision_id;
+  // Its external execution id, summary, output artifacts and (for a source
+  // action) output variables are derived on read: execution_render.cpp.
+  const std::size_t stage = run.stages.size() - 1;
+  const StageRecord& stage_run = run.stages.back();
+  const ActionView& view = run.ActionOf(stage_run, action);
+  const std::size_t position = static_cast<std::size_t>(&action - stage_run.actions.data());
+  for (std::size_t i = 0; i < view.output_artifacts.size(); ++i) {
+    run.running->artifacts[view.output_artifacts[i]] = run.OutputCode(stage, position, i);
   }
-  action.output_artifacts.clear();
-  for (const std::string& output : view->output_artifacts) {
-    // AWS's key form: pipeline name / artifact name (both cut short) / random.
-    ArtifactLocation location{output, run.view->artifact_bucket,
-                              run.execution.pipeline_name.substr(0, 20) + "/" +
-                                  output.substr(0, 10) + "/" + RandomHex(7)};
-    action.output_artifacts.push_back(location);
-    run.artifacts[output] = location;
+  if (view.ns.empty()) return;
+  if (stage_run.stage == 0 && !run.rollback()) {
+    run.running->variables[view.ns] = run.Source(run.Origin(), action.action).output_variables;
+  } else if (action.extras) {
+    run.running->variables[view.ns] = action.extras->output_variables;
+  } else {
+    run.running->variables[view.ns].clear();
   }
-  if (!view->ns.empty()) run.variables[view->ns] = action.output_variables;
 }
 
-void ExecutionEngine::FailAction(ActionRun& action, std::string code, std::string message) {
+void ExecutionEngine::FailAction(ActionRecord& action, std::string code, std::string message) {
   action.status = ActionStatus::kFailed;
   action.last_update_time = clock_.Now();
   action.due.reset();
   action.deadline.reset();
-  action.error_code = std::move(code);
-  action.error_message = std::move(message);
+  action.Extras().error_code = std::move(code);
+  action.Extras().error_message = std::move(message);
 }
 
-void ExecutionEngine::AbandonAction(ActionRun& action) {
+void ExecutionEngine::AbandonAction(ActionRecord& action) {
   action.status = ActionStatus::kAbandoned;
   action.last_update_time = clock_.Now();
   action.due.reset();
@@ -386,10 +371,8 @@ void ExecutionEngine::AbandonAction(ActionRun& action) {
 }
 
 void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
-  if (!run.active() || run.execution.stage_runs.empty() || run.execution.waiting_for_stage) {
-    return;
-  }
-  StageRun& stage_run = run.execution.stage_runs.back();
+  if (!run.active() || run.stages.empty() || run.waiting_for_stage) return;
+  StageRecord& stage_run = run.stages.back();
   if (stage_run.status != StageStatus::kInProgress && stage_run.status != StageStatus::kStopping) {
     return;
   }
@@ -398,18 +381,19 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
     return;  // AdvanceCondition goes on when the rules are done
   }
   bool failed = false;
-  for (const ActionRun& action : stage_run.actions) {
-    if (action.replaced || action.run_order != stage_run.current_run_order) continue;
+  const StageView& stage = run.StageOf(stage_run);
+  for (const ActionRecord& action : stage_run.actions) {
+    if (action.replaced || stage.actions[action.action].run_order != stage_run.current_run_order) {
+      continue;
+    }
     if (action.status == ActionStatus::kInProgress) return;
     failed = failed || action.status == ActionStatus::kFailed;
   }
-  if (run.execution.status == ExecutionStatus::kStopping) {
+  if (run.status == ExecutionStatus::kStopping) {
     // Stop-and-wait: the actions in progress have ended; nothing more starts.
     stage_run.status = StageStatus::kStopped;
     return Finish(runtime, run, ExecutionStatus::kStopped, "");
   }
-  const std::size_t index = run.execution.stage_runs.back().stage_index;
-  const StageView& stage = run.Stage(index);
   if (failed) {
     if (!stage.on_failure) return FailStage(runtime, run);
     if (StartCondition(runtime, run, ConditionKind::kOnFailure)) return;
@@ -435,26 +419,26 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
 }
 
 void ExecutionEngine::FailStage(PipelineRuntime& runtime, Run& run, std::string summary) {
-  StageRun& stage_run = run.execution.stage_runs.back();
+  StageRecord& stage_run = run.stages.back();
   stage_run.status = StageStatus::kFailed;
-  for (const ActionRun& action : stage_run.actions) {
+  for (const ActionRecord& action : stage_run.actions) {
     if (!action.replaced && action.status == ActionStatus::kFailed && summary.empty()) {
-      summary = action.error_message;
+      summary = action.Extra(&ActionExtras::error_message);
     }
   }
   Finish(runtime, run, ExecutionStatus::kFailed, std::move(summary));
 }
 
 void ExecutionEngine::LeaveStage(PipelineRuntime& runtime, Run& run) {
-  const std::size_t index = run.execution.stage_runs.back().stage_index;
+  const std::size_t index = run.stages.back().stage;
   const std::string stage = run.Stage(index).name;
-  run.execution.last_update_time = clock_.Now();
+  run.last_update_time = clock_.Now();
   if (index + 1 < run.view->stages.size() && !run.only_stage) {
-    run.execution.waiting_for_stage = index + 1;
+    run.waiting_for_stage = static_cast<std::uint16_t>(index + 1);
     // Release after queueing for the next stage, so that this execution
     // counts as waiting there before anyone it lets in can overtake it.
     const auto holder = runtime.holders.find(stage);
-    if (holder != runtime.holders.end() && holder->second == run.execution.id) {
+    if (holder != runtime.holders.end() && holder->second == run.id) {
       runtime.holders.erase(holder);
     }
     TryEnterStage(runtime, run);
@@ -466,16 +450,16 @@ void ExecutionEngine::LeaveStage(PipelineRuntime& runtime, Run& run) {
 
 void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status,
                              std::string summary) {
-  PipelineExecution& execution = run.execution;
-  execution.status = status;
-  execution.status_summary = std::move(summary);
-  execution.last_update_time = clock_.Now();
-  execution.waiting_for_stage.reset();
-  Logger(kEngineLogger)->debug("execution {} of {} ended {}", execution.id,
-                               execution.pipeline_name, ToString(status));
+  run.status = status;
+  run.status_summary = std::move(summary);
+  run.status_summary.shrink_to_fit();
+  run.last_update_time = clock_.Now();
+  run.waiting_for_stage.reset();
+  Logger(kEngineLogger)->debug("execution {} of {} ended {}", run.id_text(), run.pipeline_name(),
+                               ToString(status));
   std::vector<std::string> released;
   for (auto it = runtime.holders.begin(); it != runtime.holders.end();) {
-    if (it->second == execution.id) {
+    if (it->second == run.id) {
       released.push_back(it->first);
       it = runtime.holders.erase(it);
     } else {
@@ -486,12 +470,9 @@ void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus
   ++runtime.finished;
   if (runtime.active.empty()) busy_.erase(&runtime);
   // What only a running execution needs goes now, unless a retry may
-  // resume it; the record stays.
+  // resume it; the record stays, with the view it reads from.
   if (status != ExecutionStatus::kFailed && status != ExecutionStatus::kStopped) {
-    run.view.reset();
-    run.variables.clear();
-    run.sources.clear();
-    run.artifacts.clear();
+    run.running.reset();
   }
   for (const std::string& stage : released) AdmitWaiters(runtime, stage);
 }
@@ -500,10 +481,10 @@ void ExecutionEngine::AdmitWaiters(PipelineRuntime& runtime, const std::string& 
   // In start order: the oldest waiter goes first.
   const std::vector<Run*> active = runtime.active;  // entering a stage may end runs
   for (Run* run : active) {
-    if (!run->active() || !run->execution.waiting_for_stage) continue;
-    const std::size_t index = *run->execution.waiting_for_stage;
+    if (!run->active() || !run->waiting_for_stage) continue;
+    const std::size_t index = *run->waiting_for_stage;
     if (run->Stage(index).name != stage || Blocked(runtime, *run, index)) continue;
-    if (run->execution.mode != ExecutionMode::kParallel && runtime.holders.contains(stage)) continue;
+    if (run->mode() != ExecutionMode::kParallel && runtime.holders.contains(stage)) continue;
     EnterStage(runtime, *run, index);
   }
 }
@@ -517,10 +498,15 @@ void ExecutionEngine::Retire(PipelineRuntime& runtime) {
       ++it;
       continue;
     }
-    const std::string& id = (*it)->execution.id;
-    std::erase_if(runtime.tokens, [&](const auto& entry) { return entry.second == id; });
-    for (const std::string& job : (*it)->jobs) jobs_.erase(job);
-    runtime.by_id.erase(id);
+    const Run& run = **it;
+    if (!runtime.tokens.empty()) {
+      const std::string id = run.id_text();
+      std::erase_if(runtime.tokens, [&](const auto& entry) { return entry.second == id; });
+    }
+    if (run.extras) {
+      for (const std::string& job : run.extras->jobs) jobs_.erase(job);
+    }
+    runtime.by_id.erase(run.id);
     it = runtime.runs.erase(it);
     --runtime.finished;
   }
@@ -535,15 +521,15 @@ void ExecutionEngine::Advance() {
     const std::vector<Run*> active = runtime->active;
     for (Run* run_pointer : active) {
       Run& run = *run_pointer;
-      if (!run.active() || run.execution.stage_runs.empty()) continue;
-      StageRun& stage_run = run.execution.stage_runs.back();
+      if (!run.active() || run.stages.empty()) continue;
+      StageRecord& stage_run = run.stages.back();
       if (!stage_run.conditions.empty() &&
           stage_run.conditions.back().status == ConditionStatus::kInProgress) {
         AdvanceCondition(*runtime, run, now);
         continue;
       }
       bool completed_any = false;
-      for (ActionRun& action : stage_run.actions) {
+      for (ActionRecord& action : stage_run.actions) {
         if (action.status != ActionStatus::kInProgress) continue;
         if (action.due && *action.due <= now) {
           SucceedAction(run, action);
@@ -564,14 +550,14 @@ std::optional<Clock::TimePoint> ExecutionEngine::EarliestDue(const Run& run) {
   const auto consider = [&next](const std::optional<Clock::TimePoint>& when) {
     if (when && (!next || *when < *next)) next = when;
   };
-  if (run.execution.stage_runs.empty()) return next;
-  const StageRun& stage = run.execution.stage_runs.back();
+  if (run.stages.empty()) return next;
+  const StageRecord& stage = run.stages.back();
   for (const ConditionRun& condition : stage.conditions) {
     for (const RuleRun& rule : condition.rules) {
       if (rule.status == ActionStatus::kInProgress) consider(rule.due);
     }
   }
-  for (const ActionRun& action : stage.actions) {
+  for (const ActionRecord& action : stage.actions) {
     if (action.status != ActionStatus::kInProgress) continue;
     consider(action.due);
     consider(action.deadline);
@@ -637,18 +623,29 @@ std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
   if (runtime == nullptr) return std::nullopt;
   const Run* run = runtime->Find(execution_id);
   if (run == nullptr) return std::nullopt;
-  return run->execution;
+  return run->Render();
 }
 
 std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
-                                                     std::string_view pipeline) const {
+                                                     std::string_view pipeline,
+                                                     const ExecutionFilter& filter) const {
   std::lock_guard lock(mutex_);
   std::vector<PipelineExecution> executions;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return executions;
-  executions.reserve(runtime->runs.size());
+  const auto succeeded_there = [&](const Run& run) {
+    return std::any_of(run.stages.begin(), run.stages.end(), [&](const StageRecord& stage) {
+      return run.StageOf(stage).name == *filter.succeeded_in_stage &&
+             stage.status == StageStatus::kSucceeded;
+    });
+  };
+  executions.reserve(std::min(filter.limit, runtime->runs.size()));
   for (auto it = runtime->runs.rbegin(); it != runtime->runs.rend(); ++it) {
-    executions.push_back((*it)->execution);
+    if (executions.size() == filter.limit) break;
+    const Run& run = **it;
+    if (filter.before_sequence && run.sequence >= *filter.before_sequence) continue;
+    if (filter.succeeded_in_stage && !succeeded_there(run)) continue;
+    executions.push_back(run.Render());
   }
   return executions;
 }
@@ -669,21 +666,24 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
         block != runtime->inbound_blocks.end()) {
       state.inbound_disabled = block->second;
     }
-    std::map<std::string, const ActionRun*> latest;  // by action name
+    // The latest run of each action, by name: run, stage run, position.
+    std::map<std::string, std::tuple<const Run*, std::size_t, std::size_t>, std::less<>> latest;
     for (const auto& run : runtime->runs) {  // oldest first: later runs overwrite
-      const PipelineExecution& execution = run->execution;
-      if (run->active() && execution.waiting_for_stage && run->view &&
-          run->Stage(*execution.waiting_for_stage).name == stage.name) {
-        state.inbound.push_back({execution.id, execution.status, execution.execution_type});
+      if (run->active() && run->waiting_for_stage &&
+          run->Stage(*run->waiting_for_stage).name == stage.name) {
+        state.inbound.push_back({run->id_text(), run->status, run->type_text()});
       }
-      for (const StageRun& stage_run : execution.stage_runs) {
-        if (stage_run.stage_name != stage.name) continue;
+      for (std::size_t s = 0; s < run->stages.size(); ++s) {
+        const StageRecord& stage_run = run->stages[s];
+        const StageView& stage_view = run->StageOf(stage_run);
+        if (stage_view.name != stage.name) continue;
         StageStatus status = stage_run.status;
-        if (status == StageStatus::kInProgress && IsFinished(execution.status)) {
-          status = execution.status == ExecutionStatus::kStopped ? StageStatus::kStopped
-                                                                 : StageStatus::kCancelled;
+        if (status == StageStatus::kInProgress && IsFinished(run->status)) {
+          status = run->status == ExecutionStatus::kStopped ? StageStatus::kStopped
+                                                            : StageStatus::kCancelled;
         }
-        state.latest_execution = StageExecutionRef<StageStatus>{execution.id, status, execution.execution_type};
+        state.latest_execution =
+            StageExecutionRef<StageStatus>{run->id_text(), status, run->type_text()};
         state.manual_retries = stage_run.manual_retries;
         state.auto_retries = stage_run.auto_retries;
         state.before_entry.reset();
@@ -696,15 +696,20 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
             case ConditionKind::kOnFailure: state.on_failure = condition; break;
           }
         }
-        state.retry_mode = stage_run.retry_mode;
-        for (const ActionRun& action : stage_run.actions) latest[action.action_name] = &action;
+        state.retry_mode = stage_run.RetryModeName();
+        for (std::size_t a = 0; a < stage_run.actions.size(); ++a) {
+          latest[stage_view.actions[stage_run.actions[a].action].name] = {run.get(), s, a};
+        }
       }
     }
     for (const ActionView& action : stage.actions) {
       const auto it = latest.find(action.name);
-      state.actions.emplace_back(action.name, it == latest.end()
-                                                  ? std::nullopt
-                                                  : std::optional<ActionRun>(*it->second));
+      if (it == latest.end()) {
+        state.actions.emplace_back(action.name, std::nullopt);
+        continue;
+      }
+      const auto& [run, s, a] = it->second;
+      state.actions.emplace_back(action.name, run->RenderAction(s, a));
     }
   }
   return states;
@@ -720,8 +725,8 @@ void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipel
   // PARALLEL executions run on, on the version they started with.
   const std::vector<Run*> active = runtime.active;
   for (Run* run : active) {
-    if (!run->active() || run->execution.mode == ExecutionMode::kParallel) continue;
-    if (run->execution.waiting_for_stage) {
+    if (!run->active() || run->mode() == ExecutionMode::kParallel) continue;
+    if (run->waiting_for_stage) {
       Finish(runtime, *run, ExecutionStatus::kCancelled,
              "The pipeline's definition was updated before the execution could complete");
     } else {
@@ -738,7 +743,8 @@ void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
   if (it == pipelines_.end()) return;
   busy_.erase(it->second.get());
   for (const auto& run : it->second->runs) {
-    for (const std::string& job : run->jobs) jobs_.erase(job);
+    if (!run->extras) continue;
+    for (const std::string& job : run->extras->jobs) jobs_.erase(job);
   }
   pipelines_.erase(it);
 }

@@ -46,32 +46,35 @@ bool ExecutionEngine::StartsJob(const ActionView& action) const {
          (action.owner == "AWS" && RunsExternally(action.provider));
 }
 
-void ExecutionEngine::CreateJob(Run& run, ActionRun& action) {
+void ExecutionEngine::CreateJob(Run& run, ActionRecord& action) {
   const auto now = clock_.Now();
-  const StageView& stage = run.Stage(run.execution.stage_runs.back().stage_index);
-  const auto view = std::find_if(stage.actions.begin(), stage.actions.end(),
-                                 [&](const ActionView& a) { return a.name == action.action_name; });
+  const StageRecord& stage_run = run.stages.back();
+  const ActionView& view = run.ActionOf(stage_run, action);
   Job job;
   job.id = RandomUuid();
-  job.kind = action.owner == "ThirdParty" ? JobKind::kThirdParty : JobKind::kCustom;
-  job.scope = run.scope;
+  job.kind = view.owner == "ThirdParty" ? JobKind::kThirdParty : JobKind::kCustom;
+  job.scope = *run.scope;
   if (job.kind == JobKind::kThirdParty) job.client_id = RandomUuid();
-  job.type = {action.category, action.owner, action.provider, action.version};
-  job.pipeline_name = run.execution.pipeline_name;
-  job.execution_id = run.execution.id;
-  job.stage_name = action.stage_name;
-  job.action_name = action.action_name;
-  job.action_execution_id = action.action_execution_id;
-  job.configuration = action.resolved_configuration;
-  job.input_artifacts = action.input_artifacts;
-  for (const std::string& output : view->output_artifacts) {
+  job.type = {view.category, view.owner, view.provider, view.version};
+  job.pipeline_name = run.pipeline_name();
+  job.execution_id = run.id_text();
+  job.stage_name = run.StageOf(stage_run).name;
+  job.action_name = view.name;
+  job.action_execution_id = action.id.ToString();
+  for (auto& [key, value] : run.ResolvedConfiguration(view, action)) {
+    job.configuration.emplace(std::move(key), std::move(value));
+  }
+  for (std::size_t i = 0; i < view.input_artifacts.size(); ++i) {
+    job.input_artifacts.push_back(run.Location(view.input_artifacts[i], action.inputs[i]));
+  }
+  for (const std::string& output : view.output_artifacts) {
     job.output_artifacts.push_back({output, run.view->artifact_bucket,
-                                    run.execution.pipeline_name.substr(0, 20) + "/" +
+                                    run.pipeline_name().substr(0, 20) + "/" +
                                         output.substr(0, 10) + "/" + RandomHex(7)});
   }
   // A continuation round: the worker's token and the same deadline.
-  if (!action.job_id.empty()) {
-    if (const auto previous = jobs_.find(action.job_id); previous != jobs_.end()) {
+  if (const std::string& previous_job = action.Extra(&ActionExtras::job_id); !previous_job.empty()) {
+    if (const auto previous = jobs_.find(previous_job); previous != jobs_.end()) {
       job.continuation_token = previous->second.continuation_token;
     }
   } else {
@@ -79,14 +82,15 @@ void ExecutionEngine::CreateJob(Run& run, ActionRun& action) {
   }
   job.created = now;
   job.sequence = next_job_sequence_++;
-  action.job_id = job.id;
-  run.jobs.push_back(job.id);
+  action.Extras().job_id = job.id;
+  run.Extras().jobs.push_back(job.id);
   jobs_.emplace(job.id, std::move(job));
 }
 
-void ExecutionEngine::CloseJob(ActionRun& action, JobStatus status) {
-  if (action.job_id.empty()) return;
-  const auto it = jobs_.find(action.job_id);
+void ExecutionEngine::CloseJob(ActionRecord& action, JobStatus status) {
+  const std::string& job_id = action.Extra(&ActionExtras::job_id);
+  if (job_id.empty()) return;
+  const auto it = jobs_.find(job_id);
   if (it != jobs_.end() && !IsFinished(it->second.status)) it->second.status = status;
 }
 
@@ -126,8 +130,11 @@ ExecutionEngine::JobTarget ExecutionEngine::TargetOf(const Job& job) {
   const auto it = pipelines_.find(RuntimeKey(job.scope, job.pipeline_name));
   if (it == pipelines_.end()) return {};
   Run* run = it->second->Find(job.execution_id);
-  ActionRun* action = run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
-  if (action == nullptr || action->job_id != job.id) return {};  // its action has ended
+  ActionRecord* action =
+      run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
+  if (action == nullptr || action->Extra(&ActionExtras::job_id) != job.id) {
+    return {};  // its action has ended
+  }
   return {it->second.get(), run, action};
 }
 
@@ -206,19 +213,20 @@ Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, 
   auto [runtime, run, action] = TargetOf(job);
   if (action == nullptr) return Ok{};
   action->last_update_time = clock_.Now();
-  if (success.summary) action->summary = *success.summary;
-  if (success.external_execution_id) action->external_execution_id = *success.external_execution_id;
-  if (success.percent_complete) action->percent_complete = *success.percent_complete;
+  ActionExtras& extras = action->Extras();
+  if (success.summary) extras.summary = *success.summary;
+  if (success.external_execution_id) extras.external_execution_id = *success.external_execution_id;
+  if (success.percent_complete) extras.percent_complete = *success.percent_complete;
   if (success.continuation_token) {
     job.continuation_token = *success.continuation_token;
     CreateJob(*run, *action);  // the next round, for the same action
     ScheduleChanged();
     return Ok{};
   }
-  if (success.revision && action->external_execution_id.empty()) {
-    action->external_execution_id = *success.revision;
+  if (success.revision && extras.external_execution_id.empty()) {
+    extras.external_execution_id = *success.revision;
   }
-  action->output_variables = std::move(success.output_variables);
+  extras.output_variables = std::move(success.output_variables);
   SucceedAction(*run, *action);
   FinishGroupIfDone(*runtime, *run);
   Retire(*runtime);
@@ -236,7 +244,9 @@ Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
   job.status = JobStatus::kFailed;
   auto [runtime, run, action] = TargetOf(job);
   if (action == nullptr) return Ok{};
-  if (failure.external_execution_id) action->external_execution_id = *failure.external_execution_id;
+  if (failure.external_execution_id) {
+    action->Extras().external_execution_id = *failure.external_execution_id;
+  }
   FailAction(*action, failure.type, failure.message);
   FinishGroupIfDone(*runtime, *run);
   Retire(*runtime);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <tuple>
 
 #include "page_token.h"
@@ -98,21 +99,15 @@ Result<ExecutionPage> ExecutionService::List(const Scope& scope, std::string_vie
     if (!before) return InvalidToken();
   }
   ExecutionPage page;
-  for (auto& execution : engine_.List(scope, pipeline)) {  // newest first
-    if (before && execution.sequence >= *before) continue;
-    if (succeeded_in_stage &&
-        std::none_of(execution.stage_runs.begin(), execution.stage_runs.end(),
-                     [&](const StageRun& stage) {
-                       return stage.stage_name == *succeeded_in_stage &&
-                              stage.status == StageStatus::kSucceeded;
-                     })) {
-      continue;
-    }
-    if (page.executions.size() == max_results) {
+  // One more than the page, to know whether another page follows.
+  const std::size_t limit =
+      max_results == std::numeric_limits<std::size_t>::max() ? max_results : max_results + 1;
+  page.executions = engine_.List(scope, pipeline, {before, succeeded_in_stage, limit});  // newest first
+  if (page.executions.size() > max_results) {
+    page.executions.resize(max_results);
+    if (!page.executions.empty()) {
       page.next_token = EncodePageToken(std::to_string(page.executions.back().sequence));
-      break;
     }
-    page.executions.push_back(std::move(execution));
   }
   return page;
 }

@@ -37,6 +37,25 @@ std::string RandomHex(std::size_t length) {
   return out;
 }
 
+std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t value) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (value + 1);
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31U);
+}
+
+std::string HexStream::Next(std::size_t length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(length, '0');
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    if (i % 16 == 0) bits = state_ = MixSeed(state_, i);
+    out[i] = kHex[bits & 0xFU];
+    bits >>= 4U;
+  }
+  return out;
+}
+
 Status CheckRevisionType(const ActionView& action, std::string_view type) {
   const std::string_view provider = action.provider;
   bool fits = false;
@@ -63,7 +82,8 @@ SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& reg
                                 const std::string& account_id,
                                 const std::optional<std::string>& revision_type,
                                 const std::optional<std::string>& revision_value,
-                                Clock::TimePoint now) {
+                                Clock::TimePoint now, std::uint64_t seed) {
+  HexStream hex(seed);
   SourceOutcome outcome;
   ArtifactRevision& revision = outcome.revision;
   revision.name = action.output_artifacts.empty() ? action.name : action.output_artifacts.front();
@@ -72,7 +92,7 @@ SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& reg
   const std::string provider = action.provider;
 
   if (IsGitProvider(provider)) {
-    const std::string commit = revision_value.value_or(RandomHex(40));
+    const std::string commit = revision_value.value_or(hex.Next(40));
     const std::string message = revision_value ? "Revision " + commit + " requested at start"
                                                : "Commit " + commit.substr(0, 7);
     revision.revision_id = commit;
@@ -112,7 +132,7 @@ SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& reg
               {"CommitUrl", revision.revision_url}};
     }
   } else if (provider == "ECR") {
-    const std::string digest = revision_value.value_or("sha256:" + RandomHex(64));
+    const std::string digest = revision_value.value_or("sha256:" + hex.Next(64));
     const std::string repository = Config(action, "RepositoryName");
     const std::string tag = Config(action, "ImageTag", "latest");
     revision.revision_id = digest;
@@ -128,14 +148,14 @@ SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& reg
     const std::string key = key_override && revision_value ? *revision_value
                                                            : Config(action, "S3ObjectKey");
     const std::string version = !key_override && revision_value ? *revision_value
-                                                                : RandomHex(32);
+                                                                : hex.Next(32);
     revision.revision_id = version;
     revision.revision_summary = "Amazon S3 version id: " + version;
     revision.revision_url = "https://s3.console.aws.amazon.com/s3/object/" +
                             Config(action, "S3Bucket") + "?prefix=" + key;
-    vars = {{"VersionId", version}, {"ETag", RandomHex(32)}, {"S3ObjectKey", key}};
+    vars = {{"VersionId", version}, {"ETag", hex.Next(32)}, {"S3ObjectKey", key}};
   } else {
-    revision.revision_id = revision_value.value_or(RandomHex(40));
+    revision.revision_id = revision_value.value_or(hex.Next(40));
   }
   outcome.action_summary = revision.revision_summary;
   return outcome;

@@ -1,9 +1,37 @@
 // Random identifiers. Thread-safe: each thread has its own generator.
 #pragma once
 
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sluice {
+
+// A UUID as its 128 bits, for ids that are kept by the many (an execution's,
+// an action run's): 16 bytes where the canonical text takes 37 and a heap
+// block. Rendered in the canonical lower-case form on read.
+struct Uuid {
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+
+  // A random (version 4) UUID.
+  static Uuid Random();
+  // The canonical lower-case form only, as ToString() renders it: ids are
+  // compared as text, so an id in any other spelling names nothing.
+  static std::optional<Uuid> Parse(std::string_view text);
+  std::string ToString() const;
+  bool empty() const { return high == 0 && low == 0; }
+  friend auto operator<=>(const Uuid&, const Uuid&) = default;
+};
+
+struct UuidHash {
+  std::size_t operator()(const Uuid& id) const {
+    return static_cast<std::size_t>(id.high ^ (id.low * 0x9E3779B97F4A7C15ULL));
+  }
+};
 
 // A random (version 4) UUID in its canonical lower-case form.
 std::string RandomUuid();

@@ -1,6 +1,6 @@
-// Pipeline executions as the engine runs them: the execution, its stage runs
-// and their action runs, with AWS's statuses. Plain values: the engine owns
-// them under its lock and hands out copies.
+// Pipeline executions as reads see them: the execution, its stage runs and
+// their action runs, with AWS's statuses. Plain values the engine renders from
+// what it keeps (src/domain/engine_state.h) and hands out.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +15,9 @@
 
 namespace sluice::domain {
 
-enum class ExecutionStatus { kInProgress, kStopping, kStopped, kSucceeded, kSuperseded, kFailed, kCancelled };
-enum class StageStatus { kInProgress, kStopping, kStopped, kSucceeded, kFailed, kCancelled, kSkipped };
-enum class ActionStatus { kInProgress, kAbandoned, kSucceeded, kFailed };
+enum class ExecutionStatus : std::uint8_t { kInProgress, kStopping, kStopped, kSucceeded, kSuperseded, kFailed, kCancelled };
+enum class StageStatus : std::uint8_t { kInProgress, kStopping, kStopped, kSucceeded, kFailed, kCancelled, kSkipped };
+enum class ActionStatus : std::uint8_t { kInProgress, kAbandoned, kSucceeded, kFailed };
 
 std::string_view ToString(ExecutionStatus status);
 std::string_view ToString(StageStatus status);
@@ -27,6 +27,7 @@ bool IsFinished(ExecutionStatus status);
 struct ExecutionTrigger {
   std::string type;    // TriggerType: StartPipelineExecution, CreatePipeline, ...
   std::string detail;  // e.g. the caller's ARN
+  friend bool operator==(const ExecutionTrigger&, const ExecutionTrigger&) = default;
 };
 
 struct ArtifactRevision {

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -117,6 +118,16 @@ struct StageSnapshot {
   std::vector<std::pair<std::string, std::optional<ActionRun>>> actions;
 };
 
+// Which executions a listing renders: those started before
+// `before_sequence` that succeeded in `succeeded_in_stage`, at most `limit`
+// of them. Reads render each execution they return, so a page renders only
+// its own.
+struct ExecutionFilter {
+  std::optional<std::uint64_t> before_sequence;
+  std::optional<std::string> succeeded_in_stage;
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+};
+
 // A rule's evaluation with the execution and stage it belongs to, as
 // ListRuleExecutions reports it.
 struct RuleExecutionRecord {
@@ -125,6 +136,8 @@ struct RuleExecutionRecord {
   std::string stage_name;
   RuleRun rule;
 };
+
+struct ActionRecord;  // an action run as the engine keeps it (src/domain/engine_state.h)
 
 class ExecutionEngine {
  public:
@@ -152,7 +165,8 @@ class ExecutionEngine {
   std::optional<PipelineExecution> Find(const Scope& scope, std::string_view pipeline,
                                         std::string_view execution_id) const;
   // Newest first.
-  std::vector<PipelineExecution> List(const Scope& scope, std::string_view pipeline) const;
+  std::vector<PipelineExecution> List(const Scope& scope, std::string_view pipeline,
+                                      const ExecutionFilter& filter = {}) const;
   std::vector<StageSnapshot> StageStates(const Scope& scope, const PipelineView& pipeline) const;
 
   // StopPipelineExecution. Stop-and-wait lets running actions finish
@@ -231,7 +245,8 @@ class ExecutionEngine {
   Status CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const;
   // A new execution of `pipeline`, numbered in its runtime; Admit() adds it
   // to the runs in progress and lets it try its first stage.
-  std::unique_ptr<Run> NewRun(PipelineRuntime& runtime, const PipelineView& pipeline,
+  std::unique_ptr<Run> NewRun(PipelineRuntime& runtime,
+                              std::shared_ptr<const PipelineView> pipeline,
                               ExecutionTrigger trigger);
   Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run);
   void TryEnterStage(PipelineRuntime& runtime, Run& run);
@@ -252,11 +267,11 @@ class ExecutionEngine {
   static std::optional<Clock::TimePoint> EarliestDue(const Run& run);
   std::optional<Clock::TimePoint> NextDueLocked() const;
   bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const;
-  void StartAction(Run& run, const ActionView& action, ActionRun& action_run);
-  void SucceedAction(Run& run, ActionRun& action);
-  void FailAction(ActionRun& action, std::string code, std::string message);
-  void AbandonAction(ActionRun& action);
-  void TimeOut(ActionRun& action);
+  void StartAction(Run& run, const ActionView& action, ActionRecord& action_run);
+  void SucceedAction(Run& run, ActionRecord& action);
+  void FailAction(ActionRecord& action, std::string code, std::string message);
+  void AbandonAction(ActionRecord& action);
+  void TimeOut(ActionRecord& action);
   void FailStage(PipelineRuntime& runtime, Run& run, std::string summary = "");
   void ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode, bool automatic);
   Result<std::string> StartRollback(PipelineRuntime& runtime,
@@ -268,8 +283,8 @@ class ExecutionEngine {
   void ConditionEnded(PipelineRuntime& runtime, Run& run);
   void ApplyFailureResult(PipelineRuntime& runtime, Run& run);
   bool StartsJob(const ActionView& action) const;
-  void CreateJob(Run& run, ActionRun& action);
-  void CloseJob(ActionRun& action, JobStatus status);
+  void CreateJob(Run& run, ActionRecord& action);
+  void CloseJob(ActionRecord& action, JobStatus status);
   Result<Job*> FindJob(const Scope& scope, std::string_view job_id,
                        const std::optional<std::string>& client_token) const;
   // FindJob, with InvalidJobStateException for a job that has ended.
@@ -280,10 +295,10 @@ class ExecutionEngine {
   struct JobTarget {
     PipelineRuntime* runtime = nullptr;
     Run* run = nullptr;
-    ActionRun* action = nullptr;
+    ActionRecord* action = nullptr;
   };
   JobTarget TargetOf(const Job& job);
-  ActionRun* CurrentAction(Run& run, std::string_view stage, std::string_view action);
+  ActionRecord* CurrentAction(Run& run, std::string_view stage, std::string_view action);
   // The pipeline's runtime and the execution; null when there is none.
   std::pair<PipelineRuntime*, Run*> FindRun(const Scope& scope, std::string_view pipeline,
                                             std::string_view execution_id) const;

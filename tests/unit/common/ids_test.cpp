@@ -21,5 +21,27 @@ TEST(RandomUuidTest, DoesNotRepeat) {
   for (int i = 0; i < 10000; ++i) ASSERT_TRUE(seen.insert(RandomUuid()).second);
 }
 
+TEST(UuidTest, ParsesWhatItRenders) {
+  for (int i = 0; i < 1000; ++i) {
+    const Uuid id = Uuid::Random();
+    const auto parsed = Uuid::Parse(id.ToString());
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(*parsed, id);
+  }
+}
+
+TEST(UuidTest, ParsesOnlyTheCanonicalForm) {
+  const std::string id = RandomUuid();
+  EXPECT_TRUE(Uuid::Parse(id).has_value());
+  std::string upper = "ABCDEF00-0000-4000-8000-000000000000";
+  EXPECT_FALSE(Uuid::Parse(upper).has_value());  // ids compare as text: case matters
+  EXPECT_FALSE(Uuid::Parse(id.substr(1)).has_value());
+  EXPECT_FALSE(Uuid::Parse(id + "0").has_value());
+  std::string no_dash = id;
+  no_dash[8] = '0';
+  EXPECT_FALSE(Uuid::Parse(no_dash).has_value());
+  EXPECT_FALSE(Uuid::Parse("").has_value());
+}
+
 }  // namespace
 }  // namespace sluice

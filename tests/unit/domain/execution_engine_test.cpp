@@ -303,6 +303,41 @@ TEST_F(ExecutionEngineTest, UpdateLeavesParallelExecutionsRunning) {
   EXPECT_EQ(Status(id), ExecutionStatus::kSucceeded);
 }
 
+// Generated revisions, output variables and artifact keys are derived on
+// each read: every read must see the same values, and an action's input
+// must be where the action that produced it put it.
+TEST_F(ExecutionEngineTest, GeneratedValuesAreTheSameOnEveryRead) {
+  const auto id = Start(View(ThreeStagePipeline("SUPERSEDED")));
+  const auto other = Start(View(ThreeStagePipeline("PARALLEL")));
+  Step(3);
+  const auto first = Get(id);
+  const auto second = Get(id);
+  ASSERT_EQ(first.status, ExecutionStatus::kSucceeded);
+  ASSERT_EQ(first.artifact_revisions.size(), 1U);
+  EXPECT_EQ(first.artifact_revisions[0].revision_id.size(), 40U);
+  EXPECT_EQ(first.artifact_revisions[0].revision_id, second.artifact_revisions[0].revision_id);
+  EXPECT_EQ(first.artifact_revisions[0].revision_url, second.artifact_revisions[0].revision_url);
+  EXPECT_EQ(first.source_revisions[0].revision_id, first.artifact_revisions[0].revision_id);
+  EXPECT_NE(first.artifact_revisions[0].revision_id, Get(other).artifact_revisions[0].revision_id);
+
+  const ActionRun& source = first.stage_runs[0].actions[0];
+  EXPECT_EQ(source.output_variables, second.stage_runs[0].actions[0].output_variables);
+  EXPECT_EQ(source.output_variables.at("CommitId"), first.artifact_revisions[0].revision_id);
+  EXPECT_EQ(source.external_execution_id, first.artifact_revisions[0].revision_id);
+  ASSERT_EQ(source.output_artifacts.size(), 1U);
+  EXPECT_EQ(source.output_artifacts[0].key, second.stage_runs[0].actions[0].output_artifacts[0].key);
+  EXPECT_EQ(source.output_artifacts[0].bucket, "artifact-bucket");
+
+  for (std::size_t stage = 1; stage < 3; ++stage) {
+    const ActionRun& consumer = first.stage_runs[stage].actions[0];
+    ASSERT_EQ(consumer.input_artifacts.size(), 1U);
+    EXPECT_EQ(consumer.input_artifacts[0].key, source.output_artifacts[0].key);
+    EXPECT_EQ(consumer.input_artifacts[0].bucket, source.output_artifacts[0].bucket);
+    EXPECT_EQ(consumer.external_execution_id, consumer.action_execution_id);
+    EXPECT_EQ(consumer.resolved_configuration, consumer.configuration);
+  }
+}
+
 TEST_F(ExecutionEngineTest, RetainsOnlyTheNewestFinishedExecutions) {
   ExecutionEngine small(clock_, TestOptions(kStep, 2, 50, 50));
   const auto view = View(ThreeStagePipeline("SUPERSEDED"));
