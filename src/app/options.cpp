@@ -122,7 +122,7 @@ const std::vector<Flag>& Flags() {
          return std::nullopt;
        }},
       {"--retained-executions", "SLUICE_RETAINED_EXECUTIONS",
-       "finished executions kept per pipeline, oldest dropped first (default 1000)",
+       "finished executions kept per pipeline, oldest dropped first (default 100000)",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          const auto count = ParseNumber<std::size_t>(v, 1, 1'000'000);
          if (!count) return "--retained-executions must be a number from 1 to 1000000";

@@ -119,6 +119,8 @@ struct RunExtras {
   std::optional<Uuid> rollback_target;
   std::optional<SourceOrigin> origin;  // none: generated from the run's seed
   std::vector<std::string> jobs;       // ids of the jobs made for its actions
+  // The clientRequestToken it was started with, forgotten with it.
+  std::optional<std::string> client_request_token;
 };
 
 // What only a running execution needs.

@@ -194,7 +194,10 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   run->waiting_for_stage = 0;
 
   std::string id = run->id_text();
-  if (request.client_request_token) runtime.tokens[*request.client_request_token] = id;
+  if (request.client_request_token) {
+    runtime.tokens[*request.client_request_token] = id;
+    run->Extras().client_request_token = std::move(request.client_request_token);
+  }
   Admit(runtime, std::move(run));
   Retire(runtime);
   return id;
@@ -499,11 +502,10 @@ void ExecutionEngine::Retire(PipelineRuntime& runtime) {
       continue;
     }
     const Run& run = **it;
-    if (!runtime.tokens.empty()) {
-      const std::string id = run.id_text();
-      std::erase_if(runtime.tokens, [&](const auto& entry) { return entry.second == id; });
-    }
     if (run.extras) {
+      // By key: a scan of every token would make each start cost as much as
+      // the executions retained.
+      if (run.extras->client_request_token) runtime.tokens.erase(*run.extras->client_request_token);
       for (const std::string& job : run.extras->jobs) jobs_.erase(job);
     }
     runtime.by_id.erase(run.id);
@@ -650,6 +652,26 @@ std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
   return executions;
 }
 
+void ExecutionEngine::DescribeLatest(const Run& run, const StageRecord& stage_run,
+                                     StageSnapshot& state) {
+  StageStatus status = stage_run.status;
+  if (status == StageStatus::kInProgress && IsFinished(run.status)) {
+    status = run.status == ExecutionStatus::kStopped ? StageStatus::kStopped
+                                                     : StageStatus::kCancelled;
+  }
+  state.latest_execution = StageExecutionRef<StageStatus>{run.id_text(), status, run.type_text()};
+  state.manual_retries = stage_run.manual_retries;
+  state.auto_retries = stage_run.auto_retries;
+  for (const ConditionRun& condition : stage_run.conditions) {  // later evaluations win
+    switch (condition.kind) {
+      case ConditionKind::kBeforeEntry: state.before_entry = condition; break;
+      case ConditionKind::kOnSuccess: state.on_success = condition; break;
+      case ConditionKind::kOnFailure: state.on_failure = condition; break;
+    }
+  }
+  state.retry_mode = stage_run.RetryModeName();
+}
+
 std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
                                                         const PipelineView& pipeline) const {
   std::lock_guard lock(mutex_);
@@ -666,39 +688,31 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
         block != runtime->inbound_blocks.end()) {
       state.inbound_disabled = block->second;
     }
-    // The latest run of each action, by name: run, stage run, position.
-    std::map<std::string, std::tuple<const Run*, std::size_t, std::size_t>, std::less<>> latest;
-    for (const auto& run : runtime->runs) {  // oldest first: later runs overwrite
-      if (run->active() && run->waiting_for_stage &&
-          run->Stage(*run->waiting_for_stage).name == stage.name) {
+    for (const Run* run : runtime->active) {  // in start order
+      if (run->waiting_for_stage && run->Stage(*run->waiting_for_stage).name == stage.name) {
         state.inbound.push_back({run->id_text(), run->status, run->type_text()});
       }
-      for (std::size_t s = 0; s < run->stages.size(); ++s) {
+    }
+    // Newest first, so that the work follows how far back the stage last
+    // ran, not how many executions are retained: the first stage run found
+    // is the latest, and each action's first run found is its latest.
+    std::map<std::string, std::tuple<const Run*, std::size_t, std::size_t>, std::less<>> latest;
+    for (auto it = runtime->runs.rbegin();
+         it != runtime->runs.rend() &&
+         !(state.latest_execution && latest.size() == stage.actions.size());
+         ++it) {
+      const Run* run = it->get();
+      for (std::size_t s = run->stages.size(); s-- > 0;) {
         const StageRecord& stage_run = run->stages[s];
         const StageView& stage_view = run->StageOf(stage_run);
         if (stage_view.name != stage.name) continue;
-        StageStatus status = stage_run.status;
-        if (status == StageStatus::kInProgress && IsFinished(run->status)) {
-          status = run->status == ExecutionStatus::kStopped ? StageStatus::kStopped
-                                                            : StageStatus::kCancelled;
-        }
-        state.latest_execution =
-            StageExecutionRef<StageStatus>{run->id_text(), status, run->type_text()};
-        state.manual_retries = stage_run.manual_retries;
-        state.auto_retries = stage_run.auto_retries;
-        state.before_entry.reset();
-        state.on_success.reset();
-        state.on_failure.reset();
-        for (const ConditionRun& condition : stage_run.conditions) {
-          switch (condition.kind) {
-            case ConditionKind::kBeforeEntry: state.before_entry = condition; break;
-            case ConditionKind::kOnSuccess: state.on_success = condition; break;
-            case ConditionKind::kOnFailure: state.on_failure = condition; break;
-          }
-        }
-        state.retry_mode = stage_run.RetryModeName();
-        for (std::size_t a = 0; a < stage_run.actions.size(); ++a) {
-          latest[stage_view.actions[stage_run.actions[a].action].name] = {run.get(), s, a};
+        if (!state.latest_execution) DescribeLatest(*run, stage_run, state);
+        for (std::size_t a = stage_run.actions.size(); a-- > 0;) {
+          const std::string& name = stage_view.actions[stage_run.actions[a].action].name;
+          const bool declared =
+              std::any_of(stage.actions.begin(), stage.actions.end(),
+                          [&name](const ActionView& action) { return action.name == name; });
+          if (declared) latest.try_emplace(name, run, s, a);
         }
       }
     }

@@ -41,8 +41,9 @@ namespace sluice::domain {
 struct EngineOptions {
   // How long a simulated action (source, build, test, deploy, ...) runs.
   Clock::Duration action_duration{std::chrono::milliseconds(500)};
-  // Finished executions kept per pipeline; the oldest go first.
-  std::size_t retained_executions = 1000;
+  // Finished executions kept per pipeline; the oldest go first. 100,000
+  // retained executions of a pipeline take about 45 MB.
+  std::size_t retained_executions = 100'000;
   // AWS's quotas: executions in progress at once in PARALLEL mode, and
   // executions waiting in QUEUED mode.
   std::size_t max_parallel_executions = 50;
@@ -138,6 +139,7 @@ struct RuleExecutionRecord {
 };
 
 struct ActionRecord;  // an action run as the engine keeps it (src/domain/engine_state.h)
+struct StageRecord;   // a stage run as the engine keeps it (src/domain/engine_state.h)
 
 class ExecutionEngine {
  public:
@@ -257,6 +259,8 @@ class ExecutionEngine {
   void Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status, std::string summary);
   void AdmitWaiters(PipelineRuntime& runtime, const std::string& stage_name);
   void Retire(PipelineRuntime& runtime);
+  // GetPipelineState's view of `stage_run`, the latest run of its stage.
+  static void DescribeLatest(const Run& run, const StageRecord& stage_run, StageSnapshot& state);
   // Wakes the engine's thread to look at the schedule again.
   void ScheduleChanged();
   // ScheduleChanged() only if `due` is before the time the engine's thread
