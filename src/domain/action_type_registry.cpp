@@ -90,10 +90,6 @@ std::string Describe(const ActionTypeId& id) {
 
 ActionTypeRegistry::ActionTypeRegistry(ActionTypeRegistryLimits limits) : limits_(limits) {}
 
-std::string ActionTypeRegistry::ScopeKey(const Scope& scope) {
-  return scope.account_id + "/" + scope.region;
-}
-
 const ActionTypeRegistry::ScopeTypes* ActionTypeRegistry::Types(const Scope& scope) const {
   const auto it = scopes_.find(ScopeKey(scope));
   return it == scopes_.end() ? nullptr : &it->second;

@@ -2,6 +2,8 @@
 
 namespace sluice::domain {
 
+std::string ScopeKey(const Scope& scope) { return scope.account_id + "/" + scope.region; }
+
 std::string_view ToString(PipelineType type) {
   return type == PipelineType::kV2 ? "V2" : "V1";
 }

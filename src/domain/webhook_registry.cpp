@@ -16,8 +16,6 @@ namespace sluice::domain {
 
 namespace {
 
-std::string ScopeKey(const Scope& scope) { return scope.account_id + "/" + scope.region; }
-
 // The webhook `name` of `scope` in `scopes` (const or not), or null.
 template <typename Scopes>
 auto FindIn(Scopes& scopes, const Scope& scope, std::string_view name)

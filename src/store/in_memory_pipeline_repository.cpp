@@ -7,10 +7,7 @@
 namespace sluice::store {
 
 using domain::PipelineSnapshot;
-
-std::string InMemoryPipelineRepository::ScopeKey(const domain::Scope& scope) {
-  return scope.account_id + "/" + scope.region;
-}
+using domain::ScopeKey;
 
 PipelineSnapshot InMemoryPipelineRepository::Snapshot(const StoredPipeline& stored, int version) {
   PipelineSnapshot snapshot{stored.summary, stored.arn,

@@ -75,7 +75,6 @@ class ActionTypeRegistry : public TaggableResources {
     std::map<std::string, ActionType> overridden;  // built-ins replaced by Update
   };
 
-  static std::string ScopeKey(const Scope& scope);
   const ScopeTypes* Types(const Scope& scope) const REQUIRES(mutex_);  // nullptr: none yet
   std::optional<ActionType> FindLocked(const Scope& scope, const ActionTypeId& id) const
       REQUIRES(mutex_);

@@ -21,6 +21,9 @@ struct Scope {
   friend bool operator==(const Scope&, const Scope&) = default;
 };
 
+// "account/region": how the stores and registries key what each scope owns.
+std::string ScopeKey(const Scope& scope);
+
 enum class PipelineType { kV1, kV2 };
 enum class ExecutionMode { kQueued, kSuperseded, kParallel };
 

@@ -47,7 +47,6 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
   // Key: "account/region".
   using Scopes = std::map<std::string, Pipelines, std::less<>>;
 
-  static std::string ScopeKey(const domain::Scope& scope);
   static domain::PipelineSnapshot Snapshot(const StoredPipeline& stored, int version);
   const Pipelines* FindScope(const domain::Scope& scope) const REQUIRES_SHARED(mutex_);
   StoredPipeline* FindPipeline(const domain::Scope& scope, std::string_view name)
