@@ -328,8 +328,10 @@ void RegisterExecutionOps(OperationTable& table, domain::ExecutionService& execu
 
   table.Register("GetPipelineExecution", [&executions](const CallContext& context,
                                                        const json& input) -> Result<std::string> {
+    // Stage runs are not part of GetPipelineExecution's answer.
     auto execution = executions.Get(ScopeOf(context), input.at("pipelineName").get<std::string>(),
-                                    input.at("pipelineExecutionId").get<std::string>());
+                                    input.at("pipelineExecutionId").get<std::string>(),
+                                    domain::ExecutionDetail::kSummary);
     if (!execution) return execution.error();
     return EncodeExecution(*execution);
   });

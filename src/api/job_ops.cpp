@@ -115,6 +115,21 @@ Status CheckPollable(const domain::Scope& scope, const domain::ActionTypeKey& ty
                           type.owner + " action types have no jobs for workers to poll");
 }
 
+// API reference, PollForThirdPartyJobs: "Used for partner actions only."
+// Other owners get ValidationException, an unknown partner type
+// ActionTypeNotFoundException, as for PollForJobs.
+Status CheckThirdPartyPollable(const domain::Scope& scope, const domain::ActionTypeKey& type,
+                               const domain::ActionTypeRegistry& action_types) {
+  if (type.owner != "ThirdParty") {
+    return ServiceError(ErrorCode::kValidation,
+                        "PollForThirdPartyJobs is valid only for action types with owner "
+                        "ThirdParty, not " + type.owner);
+  }
+  auto found = action_types.Get(scope, {type.category, type.owner, type.provider, type.version});
+  if (!found) return found.error();
+  return Ok{};
+}
+
 }  // namespace
 
 std::string EncodeJobData(const domain::Job& job) { return JobDataJson(job).dump(); }
@@ -166,11 +181,16 @@ void RegisterJobOps(OperationTable& table, domain::ExecutionEngine& engine,
     return Empty(engine.FailJob(ScopeOf(context), Str(input, "jobId"), DecodeFailure(input), {}));
   });
 
-  table.Register("PollForThirdPartyJobs", [&engine](const CallContext& context,
-                                                    const json& input) -> Result<std::string> {
+  table.Register("PollForThirdPartyJobs", [&engine, &action_types](
+                                              const CallContext& context,
+                                              const json& input) -> Result<std::string> {
+    const domain::ActionTypeKey type = TypeOf(input);
+    if (auto status = CheckThirdPartyPollable(ScopeOf(context), type, action_types); !status) {
+      return status.error();
+    }
     json body = {{"jobs", json::array()}};
     for (const domain::Job& job : engine.PollJobs(ScopeOf(context), domain::JobKind::kThirdParty,
-                                                  TypeOf(input), BatchSize(input), {})) {
+                                                  type, BatchSize(input), {})) {
       body["jobs"].push_back({{"clientId", job.client_id}, {"jobId", job.id}});
     }
     return body.dump();

@@ -185,7 +185,7 @@ struct ExecutionEngine::Run {
       const ActionView& view, const ActionRecord& action) const;
 
   // Reads: the public form.
-  PipelineExecution Render() const;
+  PipelineExecution Render(ExecutionDetail detail = ExecutionDetail::kWithStages) const;
   ActionRun RenderAction(std::size_t stage, std::size_t position) const;
 };
 

@@ -253,7 +253,7 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
                                               std::shared_ptr<const PipelineView> pipeline,
                                               std::string_view stage, std::string_view target_id,
                                               ExecutionTrigger trigger) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto unable = [&](const std::string& why) {
     return ServiceError(ErrorCode::kUnableToRollbackStage,
                         "Unable to roll back stage " + std::string(stage) + ": " + why);
@@ -314,7 +314,7 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
 Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view pipeline,
                                           std::string_view stage, std::string_view execution_id,
                                           ConditionKind kind) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto not_overridable = [&] {
     return ServiceError(ErrorCode::kConditionNotOverridable,
                         "Execution " + std::string(execution_id) + " is not evaluating the " +
@@ -359,7 +359,7 @@ Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view p
 std::vector<RuleExecutionRecord> ExecutionEngine::RuleExecutions(
     const Scope& scope, std::string_view pipeline,
     const std::optional<std::string>& execution_id) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<RuleExecutionRecord> records;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return records;

@@ -41,7 +41,7 @@ void ExecutionEngine::TimeOut(ActionRecord& action) {
 
 Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
                              std::string_view execution_id, bool abandon, std::string reason) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
@@ -89,7 +89,7 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
 
 Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std::string_view stage,
                               std::string_view execution_id, RetryMode mode) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
@@ -163,7 +163,7 @@ void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode 
 void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipeline,
                                     std::string_view stage, TransitionKind kind,
                                     std::optional<TransitionBlock> block) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   PipelineRuntime& runtime = RuntimeFor(scope, pipeline.name);
   auto& blocks = kind == TransitionKind::kInbound ? runtime.inbound_blocks : runtime.outbound_blocks;
   if (block) {
@@ -188,7 +188,7 @@ void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipe
 Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string_view pipeline,
                                                  std::string_view stage, std::string_view action,
                                                  const ApprovalAnswer& answer) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
   const auto invalid = [&] {
     return ServiceError(ErrorCode::kInvalidApprovalToken,

@@ -16,7 +16,7 @@
 namespace sluice::domain {
 
 std::string RuntimeKey(const Scope& scope, std::string_view pipeline) {
-  return scope.account_id + "/" + scope.region + "/" + std::string(pipeline);
+  return ScopeKey(scope) + "/" + std::string(pipeline);
 }
 
 namespace {
@@ -154,7 +154,7 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
                                            std::shared_ptr<const PipelineView> pipeline,
                                            StartRequest request) {
   if (auto status = CheckRequest(*pipeline, request); !status) return status.error();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
   if (request.client_request_token) {
     const auto it = runtime.tokens.find(*request.client_request_token);
@@ -515,7 +515,7 @@ void ExecutionEngine::Retire(PipelineRuntime& runtime) {
 }
 
 void ExecutionEngine::Advance() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = clock_.Now();
   // Copies: finishing an execution edits both lists.
   const std::vector<PipelineRuntime*> busy(busy_.begin(), busy_.end());
@@ -579,7 +579,7 @@ std::optional<Clock::TimePoint> ExecutionEngine::NextDueLocked() const {
 }
 
 std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return NextDueLocked();
 }
 
@@ -598,7 +598,7 @@ void ExecutionEngine::WakeIfSooner(std::optional<Clock::TimePoint> due) {
 void ExecutionEngine::RunUntilStopped(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Advance();
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     if (schedule_changed_) {
       schedule_changed_ = false;
       continue;
@@ -609,7 +609,7 @@ void ExecutionEngine::RunUntilStopped(std::stop_token stop) {
     sleeping_until_ = next.value_or(Clock::TimePoint::max());
     const auto wait = next ? std::max(*next - clock_.Now(), Clock::Duration(0))
                            : Clock::Duration(std::chrono::seconds(3600));
-    wakeup_.wait_for(lock, stop, wait, [this] { return schedule_changed_; });
+    wakeup_.wait_for(lock, stop, wait, [this]() REQUIRES(mutex_) { return schedule_changed_; });
     schedule_changed_ = false;
     // Awake: it reads the schedule again before it sleeps, so no start
     // needs to wake it.
@@ -619,19 +619,20 @@ void ExecutionEngine::RunUntilStopped(std::stop_token stop) {
 
 std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
                                                        std::string_view pipeline,
-                                                       std::string_view execution_id) const {
-  std::lock_guard lock(mutex_);
+                                                       std::string_view execution_id,
+                                                       ExecutionDetail detail) const {
+  MutexLock lock(mutex_);
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return std::nullopt;
   const Run* run = runtime->Find(execution_id);
   if (run == nullptr) return std::nullopt;
-  return run->Render();
+  return run->Render(detail);
 }
 
 std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
                                                      std::string_view pipeline,
                                                      const ExecutionFilter& filter) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<PipelineExecution> executions;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return executions;
@@ -646,8 +647,9 @@ std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
     if (executions.size() == filter.limit) break;
     const Run& run = **it;
     if (filter.before_sequence && run.sequence >= *filter.before_sequence) continue;
+    if (filter.pipeline_version && run.view->version != *filter.pipeline_version) continue;
     if (filter.succeeded_in_stage && !succeeded_there(run)) continue;
-    executions.push_back(run.Render());
+    executions.push_back(run.Render(filter.detail));
   }
   return executions;
 }
@@ -674,7 +676,7 @@ void ExecutionEngine::DescribeLatest(const Run& run, const StageRecord& stage_ru
 
 std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
                                                         const PipelineView& pipeline) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<StageSnapshot> states;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline.name);
   for (const StageView& stage : pipeline.stages) {
@@ -730,7 +732,7 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
 }
 
 void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipeline) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
   if (it == pipelines_.end()) return;
   PipelineRuntime& runtime = *it->second;
@@ -752,7 +754,7 @@ void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipel
 }
 
 void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
   if (it == pipelines_.end()) return;
   busy_.erase(it->second.get());

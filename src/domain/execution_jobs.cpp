@@ -94,14 +94,16 @@ void ExecutionEngine::CloseJob(ActionRecord& action, JobStatus status) {
   if (it != jobs_.end() && !IsFinished(it->second.status)) it->second.status = status;
 }
 
-Result<Job*> ExecutionEngine::FindJob(const Scope& scope, std::string_view job_id,
-                                      const std::optional<std::string>& client_token) const {
-  const auto it = jobs_.find(job_id);
-  if (it == jobs_.end() || it->second.scope.account_id != scope.account_id ||
+template <typename Jobs>
+auto ExecutionEngine::FindJobIn(Jobs& jobs, const Scope& scope, std::string_view job_id,
+                                const std::optional<std::string>& client_token)
+    -> Result<decltype(&jobs.begin()->second)> {
+  const auto it = jobs.find(job_id);
+  if (it == jobs.end() || it->second.scope.account_id != scope.account_id ||
       it->second.scope.region != scope.region) {
     return JobNotFound(job_id);
   }
-  Job& job = it->second;
+  auto& job = it->second;
   if (client_token) {
     if (job.kind != JobKind::kThirdParty) return JobNotFound(job_id);
     if (*client_token != job.client_id) {
@@ -114,8 +116,13 @@ Result<Job*> ExecutionEngine::FindJob(const Scope& scope, std::string_view job_i
   return &job;
 }
 
+Result<Job*> ExecutionEngine::FindJob(const Scope& scope, std::string_view job_id,
+                                      const std::optional<std::string>& client_token) {
+  return FindJobIn(jobs_, scope, job_id, client_token);
+}
+
 Result<Job*> ExecutionEngine::FindOpenJob(const Scope& scope, std::string_view job_id,
-                                          const std::optional<std::string>& client_token) const {
+                                          const std::optional<std::string>& client_token) {
   auto found = FindJob(scope, job_id, client_token);
   if (!found) return found.error();
   const Job& job = **found;
@@ -141,7 +148,7 @@ ExecutionEngine::JobTarget ExecutionEngine::TargetOf(const Job& job) {
 std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
                                            const ActionTypeKey& type, std::size_t max_batch,
                                            const std::map<std::string, std::string>& query) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<Job*> ready;
   for (auto& slot : jobs_) {
     Job& job = slot.second;  // a name a lambda can capture (clang 14)
@@ -172,7 +179,7 @@ std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
 Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::string_view job_id,
                                                   std::string_view nonce,
                                                   const std::optional<std::string>& client_token) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto found = FindJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
@@ -186,15 +193,15 @@ Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::strin
 
 Result<Job> ExecutionEngine::GetJob(const Scope& scope, std::string_view job_id,
                                     const std::optional<std::string>& client_token) const {
-  std::lock_guard lock(mutex_);
-  auto found = FindJob(scope, job_id, client_token);
+  MutexLock lock(mutex_);
+  auto found = FindJobIn(jobs_, scope, job_id, client_token);
   if (!found) return found.error();
   return **found;
 }
 
 Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, JobSuccess success,
                                    const std::optional<std::string>& client_token) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
@@ -237,7 +244,7 @@ Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, 
 Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
                                 const JobFailure& failure,
                                 const std::optional<std::string>& client_token) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;

@@ -162,7 +162,7 @@ ActionRun ExecutionEngine::Run::RenderAction(std::size_t stage, std::size_t posi
   return action;
 }
 
-PipelineExecution ExecutionEngine::Run::Render() const {
+PipelineExecution ExecutionEngine::Run::Render(ExecutionDetail detail) const {
   PipelineExecution execution;
   execution.pipeline_name = view->name;
   execution.pipeline_version = view->version;
@@ -193,6 +193,8 @@ PipelineExecution ExecutionEngine::Run::Render() const {
                                           outcome.revision.revision_url});
     execution.artifact_revisions.push_back(std::move(outcome.revision));
   }
+  execution.waiting_for_stage = waiting_for_stage;
+  if (detail == ExecutionDetail::kSummary) return execution;
   execution.stage_runs.reserve(stages.size());
   for (std::size_t s = 0; s < stages.size(); ++s) {
     const StageRecord& record = stages[s];

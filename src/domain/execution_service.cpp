@@ -79,9 +79,10 @@ Result<std::string> ExecutionService::Start(const Scope& scope, std::string_view
 }
 
 Result<PipelineExecution> ExecutionService::Get(const Scope& scope, std::string_view pipeline,
-                                                std::string_view execution_id) const {
+                                                std::string_view execution_id,
+                                                ExecutionDetail detail) const {
   if (auto found = LatestView(scope, pipeline); !found) return found.error();
-  auto execution = engine_.Find(scope, pipeline, execution_id);
+  auto execution = engine_.Find(scope, pipeline, execution_id, detail);
   if (!execution) {
     return ExecutionNotFound(pipeline, execution_id);
   }
@@ -92,7 +93,8 @@ Result<ExecutionPage> ExecutionService::List(const Scope& scope, std::string_vie
                                              const std::optional<std::string>& succeeded_in_stage,
                                              const std::optional<std::string>& next_token,
                                              std::size_t max_results) const {
-  if (auto found = LatestView(scope, pipeline); !found) return found.error();
+  const auto view = LatestView(scope, pipeline);
+  if (!view) return view.error();
   std::optional<std::uint64_t> before;
   if (next_token) {
     before = DecodeExecutionPosition(*next_token);
@@ -102,7 +104,14 @@ Result<ExecutionPage> ExecutionService::List(const Scope& scope, std::string_vie
   // One more than the page, to know whether another page follows.
   const std::size_t limit =
       max_results == std::numeric_limits<std::size_t>::max() ? max_results : max_results + 1;
-  page.executions = engine_.List(scope, pipeline, {before, succeeded_in_stage, limit});  // newest first
+  // API reference, ListPipelineExecutions: with the succeeded-in-stage
+  // filter, "the operation returns all executions in the current pipeline
+  // version".
+  std::optional<int> version;
+  if (succeeded_in_stage) version = (*view)->version;
+  page.executions =
+      engine_.List(scope, pipeline,  // newest first; summaries show no stage runs
+                   {before, succeeded_in_stage, version, limit, ExecutionDetail::kSummary});
   if (page.executions.size() > max_results) {
     page.executions.resize(max_results);
     if (!page.executions.empty()) {

@@ -40,7 +40,8 @@ Status ExecutionService::Retry(const Scope& scope, std::string_view pipeline,
   if (!view) return view.error();
   // User guide, "Configuring stage retry": a stage cannot be retried when
   // "the overall pipeline structure changed after the stage failed".
-  if (const auto execution = engine_.Find(scope, pipeline, execution_id);
+  if (const auto execution =
+          engine_.Find(scope, pipeline, execution_id, ExecutionDetail::kSummary);
       execution && execution->pipeline_version != (*view)->version) {
     return ServiceError(ErrorCode::kStageNotRetryable,
                         "Stage " + std::string(stage) + " of pipeline execution " +
@@ -121,7 +122,7 @@ Result<RuleExecutionPage> ExecutionService::ListRules(const Scope& scope, std::s
                                                       const std::optional<std::string>& next_token,
                                                       std::size_t max_results) const {
   if (auto view = LatestView(scope, pipeline); !view) return view.error();
-  if (execution_id && !engine_.Find(scope, pipeline, *execution_id)) {
+  if (execution_id && !engine_.Find(scope, pipeline, *execution_id, ExecutionDetail::kSummary)) {
     return ExecutionNotFound(pipeline, *execution_id);
   }
   // Tokens hold the rule execution id a page ended with.

@@ -134,6 +134,31 @@ Status CheckRollbackForMode(const json& pipeline) {
   return Ok{};
 }
 
+// User guide, "Configure conditions for a stage": beforeEntry rules are
+// "engaged with the following result options: Fail or Skip", onSuccess rules
+// fail or roll back. Any other result would silently act as FAIL.
+Status CheckConditionResults(const json& pipeline) {
+  struct Kind {
+    const char* key;
+    std::set<std::string, std::less<>> results;
+  };
+  static const Kind kKinds[] = {{"beforeEntry", {"FAIL", "SKIP"}},
+                                {"onSuccess", {"FAIL", "ROLLBACK"}}};
+  for (const json& stage : pipeline["stages"]) {
+    for (const Kind& kind : kKinds) {
+      if (!Has(stage, kind.key) || !Has(stage[kind.key], "conditions")) continue;
+      for (const json& condition : stage[kind.key]["conditions"]) {
+        const std::string result = Str(condition, "result");
+        if (!result.empty() && !kind.results.contains(result)) {
+          return StageError("Stage " + Str(stage, "name") + ": a " + kind.key +
+                            " condition cannot have result " + result);
+        }
+      }
+    }
+  }
+  return Ok{};
+}
+
 // What a declaration must respect to use an action type, whether built in or
 // custom.
 struct ActionTypeRules {
@@ -405,6 +430,7 @@ Status CheckDeclaration(const json& declaration, const Scope& scope,
   if (auto status = CheckArtifactStores(declaration, scope); !status) return status;
   if (auto status = CheckV2OnlyFeatures(declaration); !status) return status;
   if (auto status = CheckRollbackForMode(declaration); !status) return status;
+  if (auto status = CheckConditionResults(declaration); !status) return status;
   if (auto status = CheckStages(declaration, scope, limits, custom_types); !status) return status;
   return CheckVariablesAndTriggers(declaration);
 }

@@ -152,6 +152,52 @@ class DocumentedRulesTest(ServerTestCase):
             outputArtifactDetails={"minimumCount": 0, "maximumCount": 1})
         self.assertEqual(self.cp.poll_for_jobs(actionTypeId=JENKINS)["jobs"], [])
 
+    def test_poll_for_third_party_jobs_is_for_partner_actions_only(self):
+        # API_PollForThirdPartyJobs: "Used for partner actions only."
+        for action_type in (S3_SOURCE, JENKINS):
+            with self.subTest(owner=action_type["owner"]):
+                self.assertRefused("ValidationException", self.cp.poll_for_third_party_jobs,
+                                   actionTypeId=action_type)
+        unknown = dict(ALEXA, provider="NoSuchPartner")
+        self.assertRefused("ActionTypeNotFoundException", self.cp.poll_for_third_party_jobs,
+                           actionTypeId=unknown)
+        self.assertEqual(self.cp.poll_for_third_party_jobs(actionTypeId=ALEXA)["jobs"], [])
+
+    def test_condition_results_per_kind(self):
+        # "Configure conditions for a stage": Entry rules "are engaged with the
+        # following result options: Fail or Skip"; On Success rules fail or
+        # roll back.
+        for key, result in (("beforeEntry", "ROLLBACK"), ("beforeEntry", "RETRY"),
+                            ("onSuccess", "SKIP"), ("onSuccess", "RETRY")):
+            with self.subTest(key=key, result=result):
+                decl = three_stage_decl(f"doc-cond-{key.lower()}-{result.lower()}")
+                decl["pipelineType"] = "V2"
+                decl["stages"][1][key] = {"conditions": [{"result": result, "rules": [{
+                    "name": "Check", "configuration": {"Variable": "a", "Operator": "EQ",
+                                                       "Value": "a"},
+                    "ruleTypeId": {"category": "Rule", "owner": "AWS",
+                                   "provider": "VariableCheck", "version": "1"}}]}]}
+                message = self.assertRefused("InvalidStageDeclarationException",
+                                             self.cp.create_pipeline, pipeline=decl)
+                self.assertIn(result, message)
+
+    def test_succeeded_in_stage_lists_the_current_version_only(self):
+        # API_ListPipelineExecutions: with the succeeded-in-stage filter, "the
+        # operation returns all executions in the current pipeline version".
+        decl = three_stage_decl("doc-filter")
+        self.cp.create_pipeline(pipeline=decl)
+        old = self.run_once("doc-filter")
+        decl["stages"][1]["actions"][0]["configuration"]["ProjectName"] = "changed"
+        self.cp.update_pipeline(pipeline=decl)
+        new = self.run_once("doc-filter")
+        listed = self.cp.list_pipeline_executions(
+            pipelineName="doc-filter",
+            filter={"succeededInStage": {"stageName": "Build"}})["pipelineExecutionSummaries"]
+        self.assertEqual([s["pipelineExecutionId"] for s in listed], [new])
+        everything = [s["pipelineExecutionId"]
+                      for s in list_all_executions(self.cp, "doc-filter")]
+        self.assertEqual(everything, [new, old])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -143,6 +143,10 @@ struct StageRun {
   std::string retry_mode;  // of the latest retry: FAILED_ACTIONS or ALL_ACTIONS
 };
 
+// How much of an execution a read renders: its stage runs (and their action
+// runs) cost most of the work, and GetPipelineExecution does not show them.
+enum class ExecutionDetail { kSummary, kWithStages };
+
 struct PipelineExecution {
   std::string pipeline_name;
   int pipeline_version = 1;

@@ -22,7 +22,6 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <utility>
@@ -31,6 +30,7 @@
 #include <vector>
 
 #include "sluice/common/clock.h"
+#include "sluice/common/mutex.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/execution.h"
 #include "sluice/domain/job.h"
@@ -126,7 +126,9 @@ struct StageSnapshot {
 struct ExecutionFilter {
   std::optional<std::uint64_t> before_sequence;
   std::optional<std::string> succeeded_in_stage;
+  std::optional<int> pipeline_version;  // only executions of this version
   std::size_t limit = std::numeric_limits<std::size_t>::max();
+  ExecutionDetail detail = ExecutionDetail::kWithStages;
 };
 
 // A rule's evaluation with the execution and stage it belongs to, as
@@ -164,8 +166,9 @@ class ExecutionEngine {
   void RunUntilStopped(std::stop_token stop);
 
   // Reads: copies taken under the lock.
-  std::optional<PipelineExecution> Find(const Scope& scope, std::string_view pipeline,
-                                        std::string_view execution_id) const;
+  std::optional<PipelineExecution> Find(
+      const Scope& scope, std::string_view pipeline, std::string_view execution_id,
+      ExecutionDetail detail = ExecutionDetail::kWithStages) const;
   // Newest first.
   std::vector<PipelineExecution> List(const Scope& scope, std::string_view pipeline,
                                       const ExecutionFilter& filter = {}) const;
@@ -240,60 +243,66 @@ class ExecutionEngine {
   struct Run;
   struct PipelineRuntime;
 
-  PipelineRuntime& RuntimeFor(const Scope& scope, std::string_view pipeline);
-  const PipelineRuntime* FindRuntime(const Scope& scope, std::string_view pipeline) const;
+  PipelineRuntime& RuntimeFor(const Scope& scope, std::string_view pipeline) REQUIRES(mutex_);
+  const PipelineRuntime* FindRuntime(const Scope& scope, std::string_view pipeline) const REQUIRES(mutex_);
 
   Status CheckRequest(const PipelineView& pipeline, const StartRequest& request) const;
-  Status CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const;
+  Status CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const REQUIRES(mutex_);
   // A new execution of `pipeline`, numbered in its runtime; Admit() adds it
   // to the runs in progress and lets it try its first stage.
   std::unique_ptr<Run> NewRun(PipelineRuntime& runtime,
                               std::shared_ptr<const PipelineView> pipeline,
-                              ExecutionTrigger trigger);
-  Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run);
-  void TryEnterStage(PipelineRuntime& runtime, Run& run);
-  void EnterStage(PipelineRuntime& runtime, Run& run, std::size_t stage);
-  void StartGroup(Run& run);
-  void FinishGroupIfDone(PipelineRuntime& runtime, Run& run);
-  void LeaveStage(PipelineRuntime& runtime, Run& run);
-  void Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status, std::string summary);
-  void AdmitWaiters(PipelineRuntime& runtime, const std::string& stage_name);
-  void Retire(PipelineRuntime& runtime);
+                              ExecutionTrigger trigger) REQUIRES(mutex_);
+  Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run) REQUIRES(mutex_);
+  void TryEnterStage(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
+  void EnterStage(PipelineRuntime& runtime, Run& run, std::size_t stage) REQUIRES(mutex_);
+  void StartGroup(Run& run) REQUIRES(mutex_);
+  void FinishGroupIfDone(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
+  void LeaveStage(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
+  void Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status, std::string summary) REQUIRES(mutex_);
+  void AdmitWaiters(PipelineRuntime& runtime, const std::string& stage_name) REQUIRES(mutex_);
+  void Retire(PipelineRuntime& runtime) REQUIRES(mutex_);
   // GetPipelineState's view of `stage_run`, the latest run of its stage.
   static void DescribeLatest(const Run& run, const StageRecord& stage_run, StageSnapshot& state);
   // Wakes the engine's thread to look at the schedule again.
-  void ScheduleChanged();
+  void ScheduleChanged() REQUIRES(mutex_);
   // ScheduleChanged() only if `due` is before the time the engine's thread
   // sleeps to: a later one is seen when it wakes.
-  void WakeIfSooner(std::optional<Clock::TimePoint> due);
+  void WakeIfSooner(std::optional<Clock::TimePoint> due) REQUIRES(mutex_);
   // When the engine must next act on `run` (an action or rule completing, or
   // a deadline), in the stage it is in; none when it waits on nothing timed.
   static std::optional<Clock::TimePoint> EarliestDue(const Run& run);
-  std::optional<Clock::TimePoint> NextDueLocked() const;
-  bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const;
-  void StartAction(Run& run, const ActionView& action, ActionRecord& action_run);
-  void SucceedAction(Run& run, ActionRecord& action);
-  void FailAction(ActionRecord& action, std::string code, std::string message);
-  void AbandonAction(ActionRecord& action);
-  void TimeOut(ActionRecord& action);
-  void FailStage(PipelineRuntime& runtime, Run& run, std::string summary = "");
-  void ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode, bool automatic);
+  std::optional<Clock::TimePoint> NextDueLocked() const REQUIRES(mutex_);
+  bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const REQUIRES(mutex_);
+  void StartAction(Run& run, const ActionView& action, ActionRecord& action_run) REQUIRES(mutex_);
+  void SucceedAction(Run& run, ActionRecord& action) REQUIRES(mutex_);
+  void FailAction(ActionRecord& action, std::string code, std::string message) REQUIRES(mutex_);
+  void AbandonAction(ActionRecord& action) REQUIRES(mutex_);
+  void TimeOut(ActionRecord& action) REQUIRES(mutex_);
+  void FailStage(PipelineRuntime& runtime, Run& run, std::string summary = "") REQUIRES(mutex_);
+  void ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode, bool automatic) REQUIRES(mutex_);
   Result<std::string> StartRollback(PipelineRuntime& runtime,
                                     std::shared_ptr<const PipelineView> pipeline,
-                                    std::size_t stage, const Run& target, ExecutionTrigger trigger);
-  void RollBackAfterFailure(PipelineRuntime& runtime, Run& run);
-  bool StartCondition(PipelineRuntime& runtime, Run& run, ConditionKind kind);
-  void AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock::TimePoint now);
-  void ConditionEnded(PipelineRuntime& runtime, Run& run);
-  void ApplyFailureResult(PipelineRuntime& runtime, Run& run);
+                                    std::size_t stage, const Run& target, ExecutionTrigger trigger) REQUIRES(mutex_);
+  void RollBackAfterFailure(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
+  bool StartCondition(PipelineRuntime& runtime, Run& run, ConditionKind kind) REQUIRES(mutex_);
+  void AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock::TimePoint now) REQUIRES(mutex_);
+  void ConditionEnded(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
+  void ApplyFailureResult(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
   bool StartsJob(const ActionView& action) const;
-  void CreateJob(Run& run, ActionRecord& action);
-  void CloseJob(ActionRecord& action, JobStatus status);
+  void CreateJob(Run& run, ActionRecord& action) REQUIRES(mutex_);
+  void CloseJob(ActionRecord& action, JobStatus status) REQUIRES(mutex_);
+  // The job `job_id` of `scope` as a caller presenting `client_token` may
+  // see it, in `jobs`: const or not, so that a const read gets a const job.
+  template <typename Jobs>
+  static auto FindJobIn(Jobs& jobs, const Scope& scope, std::string_view job_id,
+                        const std::optional<std::string>& client_token)
+      -> Result<decltype(&jobs.begin()->second)>;
   Result<Job*> FindJob(const Scope& scope, std::string_view job_id,
-                       const std::optional<std::string>& client_token) const;
+                       const std::optional<std::string>& client_token) REQUIRES(mutex_);
   // FindJob, with InvalidJobStateException for a job that has ended.
   Result<Job*> FindOpenJob(const Scope& scope, std::string_view job_id,
-                           const std::optional<std::string>& client_token) const;
+                           const std::optional<std::string>& client_token) REQUIRES(mutex_);
   // The run and action a job is for, while that action waits for it; all
   // null otherwise.
   struct JobTarget {
@@ -301,27 +310,29 @@ class ExecutionEngine {
     Run* run = nullptr;
     ActionRecord* action = nullptr;
   };
-  JobTarget TargetOf(const Job& job);
-  ActionRecord* CurrentAction(Run& run, std::string_view stage, std::string_view action);
+  JobTarget TargetOf(const Job& job) REQUIRES(mutex_);
+  ActionRecord* CurrentAction(Run& run, std::string_view stage, std::string_view action) REQUIRES(mutex_);
   // The pipeline's runtime and the execution; null when there is none.
   std::pair<PipelineRuntime*, Run*> FindRun(const Scope& scope, std::string_view pipeline,
-                                            std::string_view execution_id) const;
+                                            std::string_view execution_id) const REQUIRES(mutex_);
 
   const Clock& clock_;
   EngineOptions options_;
-  mutable std::mutex mutex_;
+  // Guards everything below but the condition variable; see GUARDED_BY.
+  mutable Mutex mutex_;
   std::condition_variable_any wakeup_;
-  bool schedule_changed_ = false;
+  bool schedule_changed_ GUARDED_BY(mutex_) = false;
   // Where RunUntilStopped() sleeps to: min() while it is awake (it then
   // reads the schedule before sleeping again), max() when nothing is due.
-  Clock::TimePoint sleeping_until_ = Clock::TimePoint::min();
+  Clock::TimePoint sleeping_until_ GUARDED_BY(mutex_) = Clock::TimePoint::min();
   // Key: "account/region/pipeline".
-  std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>> pipelines_;
+  std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>> pipelines_
+      GUARDED_BY(mutex_);
   // Pipelines with executions in progress: what Advance() and NextDue() visit.
-  std::set<PipelineRuntime*> busy_;
+  std::set<PipelineRuntime*> busy_ GUARDED_BY(mutex_);
   // Every job not yet dropped with its execution, by id.
-  mutable std::map<std::string, Job, std::less<>> jobs_;
-  std::uint64_t next_job_sequence_ = 1;
+  std::map<std::string, Job, std::less<>> jobs_ GUARDED_BY(mutex_);
+  std::uint64_t next_job_sequence_ GUARDED_BY(mutex_) = 1;
 };
 
 }  // namespace sluice::domain

@@ -50,7 +50,8 @@ class ExecutionService {
   // PipelineNotFoundException in AWS's StartPipelineExecution wording.
   Result<std::string> Start(const Scope& scope, std::string_view pipeline, StartRequest request);
   Result<PipelineExecution> Get(const Scope& scope, std::string_view pipeline,
-                                std::string_view execution_id) const;
+                                std::string_view execution_id,
+                                ExecutionDetail detail = ExecutionDetail::kWithStages) const;
   Result<ExecutionPage> List(const Scope& scope, std::string_view pipeline,
                              const std::optional<std::string>& succeeded_in_stage,
                              const std::optional<std::string>& next_token,
