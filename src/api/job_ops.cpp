@@ -110,7 +110,7 @@ Status CheckPollable(const domain::Scope& scope, const domain::ActionTypeKey& ty
     return Ok{};
   }
   if (type.owner == "AWS" && engine.RunsExternally(type.provider)) return Ok{};
-  return ServiceError(ErrorCode::kValidation,
+  return ServiceError::Validation(
                       "PollForJobs is valid only for action types with owner Custom; " +
                           type.owner + " action types have no jobs for workers to poll");
 }
@@ -121,7 +121,7 @@ Status CheckPollable(const domain::Scope& scope, const domain::ActionTypeKey& ty
 Status CheckThirdPartyPollable(const domain::Scope& scope, const domain::ActionTypeKey& type,
                                const domain::ActionTypeRegistry& action_types) {
   if (type.owner != "ThirdParty") {
-    return ServiceError(ErrorCode::kValidation,
+    return ServiceError::Validation(
                         "PollForThirdPartyJobs is valid only for action types with owner "
                         "ThirdParty, not " + type.owner);
   }

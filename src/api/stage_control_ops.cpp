@@ -36,8 +36,8 @@ void RegisterStageControlOps(OperationTable& table, domain::ExecutionService& ex
   table.Register("RetryStageExecution", [&executions](const CallContext& context,
                                                       const json& input) -> Result<std::string> {
     const std::string id = Str(input, "pipelineExecutionId");
-    const auto mode = Str(input, "retryMode") == "ALL_ACTIONS" ? domain::RetryMode::kAllActions
-                                                               : domain::RetryMode::kFailedActions;
+    const auto mode =
+        domain::ParseRetryMode(Str(input, "retryMode")).value_or(domain::RetryMode::kFailedActions);
     auto status = executions.Retry(ScopeOf(context), Str(input, "pipelineName"),
                                    Str(input, "stageName"), id, mode);
     if (!status) return status.error();

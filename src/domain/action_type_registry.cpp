@@ -215,9 +215,7 @@ Status ActionTypeRegistry::Update(const Scope& scope, ActionType declaration) {
   auto current = FindLocked(scope, declaration.id);
   if (!current || current->id.owner == "Custom") return NotFound(declaration.id);
   if (current->id.owner == "AWS") {
-    return ServiceError(ErrorCode::kRequestFailed,
-                        "Action type " + Describe(declaration.id) +
-                            " is owned by AWS and cannot be updated");
+    return AwsOwnedActionType(Describe(declaration.id));
   }
   scopes_[ScopeKey(scope)].overridden[SortKey(declaration.id)] = std::move(declaration);
   return Ok{};

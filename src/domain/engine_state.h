@@ -31,6 +31,40 @@
 
 namespace sluice::domain {
 
+// The status tables. Every change goes through ExecutionEngine::Transition
+// (execution_transitions.cpp), which holds it to these; a run begins
+// InProgress (ExecutionEngine::Began).
+//
+//   execution  InProgress -> Stopping | Stopped | Succeeded | Superseded |
+//                            Failed | Cancelled
+//              Stopping   -> Stopped
+//              Failed, Stopped -> InProgress        (RetryStageExecution)
+//   stage run  InProgress -> Stopping | Stopped | Succeeded | Failed |
+//                            Cancelled | Skipped
+//              Stopping   -> Stopped
+//              Failed, Stopped -> InProgress        (a retry)
+//   action run InProgress -> Succeeded | Failed | Abandoned
+//
+// An execution that ends while in a stage ends that stage's run with it:
+// Stopped with Stopped, Failed with Failed, Cancelled otherwise.
+//
+// Executions and stage runs share their table: the rest of their statuses
+// (Succeeded, Superseded, Cancelled, Skipped) are final.
+template <typename Status>
+constexpr bool CanMoveRun(Status from, Status to) {
+  if (from == Status::kInProgress) return to != Status::kInProgress;
+  if (from == Status::kStopping) return to == Status::kStopped;
+  if (from == Status::kFailed || from == Status::kStopped) return to == Status::kInProgress;
+  return false;
+}
+
+constexpr bool CanMove(ExecutionStatus from, ExecutionStatus to) { return CanMoveRun(from, to); }
+constexpr bool CanMove(StageStatus from, StageStatus to) { return CanMoveRun(from, to); }
+
+constexpr bool CanMove(ActionStatus from, ActionStatus to) {
+  return from == ActionStatus::kInProgress && to != ActionStatus::kInProgress;
+}
+
 // Where an artifact is, as a code: 0 for "not produced yet", else kProduced
 // with the 28 bits of the key's random part. The bucket and the rest of the
 // key follow from the pipeline and the artifact's name.
@@ -83,15 +117,13 @@ struct ActionRecord {
   }
 };
 
-enum class StoredRetryMode : std::uint8_t { kNone, kFailedActions, kAllActions };
-
 struct StageRecord {
   std::vector<ActionRecord> actions;
   std::vector<ConditionRun> conditions;  // in evaluation order
   std::int64_t current_run_order = 0;    // the action group running now
   std::uint16_t stage = 0;               // index in the declaration
   StageStatus status = StageStatus::kInProgress;
-  StoredRetryMode retry_mode = StoredRetryMode::kNone;  // of the latest retry
+  std::optional<RetryMode> retry_mode;  // of the latest retry
   std::uint16_t manual_retries = 0;  // RetryStageExecution calls on this stage run
   std::uint16_t auto_retries = 0;    // retries by an onFailure RETRY result
 

@@ -75,7 +75,7 @@ bool ExecutionEngine::StartCondition(PipelineRuntime& /*runtime*/, Run& run, Con
     rule_run.configuration = rule.configuration;
     rule_run.input_artifacts = run.Locations(rule.input_artifacts);
   }
-  Logger(kEngineLogger)->debug("execution {} evaluates the {} condition of {}", run.id_text(),
+  log_->debug("execution {} evaluates the {} condition of {}", run.id_text(),
                                KindName(kind), run.StageOf(stage_run).name);
   return true;
 }
@@ -135,9 +135,7 @@ void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
   }
   if (run.cancel_when_idle) {
     // The pipeline was updated while the condition was evaluated.
-    stage_run.status = StageStatus::kCancelled;
-    return Finish(runtime, run, ExecutionStatus::kCancelled,
-                  "The pipeline's definition was updated before the execution could complete");
+    return CancelForUpdate(runtime, run);
   }
   const bool passed = evaluation.status == ConditionStatus::kSucceeded ||
                       evaluation.status == ConditionStatus::kOverridden;
@@ -149,18 +147,18 @@ void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
         StartGroup(run);
         return FinishGroupIfDone(runtime, run);
       }
-      if (stage.before_entry->result == "SKIP") {
-        stage_run.status = StageStatus::kSkipped;
+      if (stage.before_entry->result == ConditionResult::kSkip) {
+        Transition(run, stage_run, StageStatus::kSkipped);
         return LeaveStage(runtime, run);
       }
       return FailStage(runtime, run, failure);
     case ConditionKind::kOnSuccess:
       if (passed) {
-        stage_run.status = StageStatus::kSucceeded;
+        Transition(run, stage_run, StageStatus::kSucceeded);
         return LeaveStage(runtime, run);
       }
       FailStage(runtime, run, failure);
-      if (stage.on_success->result == "ROLLBACK") RollBackAfterFailure(runtime, run);
+      if (stage.on_success->result == ConditionResult::kRollback) RollBackAfterFailure(runtime, run);
       return;
     case ConditionKind::kOnFailure:
       // The rules decide whether onFailure's result applies.
@@ -172,18 +170,16 @@ void ExecutionEngine::ConditionEnded(PipelineRuntime& runtime, Run& run) {
 void ExecutionEngine::ApplyFailureResult(PipelineRuntime& runtime, Run& run) {
   StageRecord& stage_run = run.stages.back();
   const StageView& stage = run.StageOf(stage_run);
-  const std::string& result = stage.on_failure->result;
-  if (result == "RETRY" && stage_run.auto_retries == 0) {
-    const RetryMode mode = stage.on_failure_retry_mode == "ALL_ACTIONS" ? RetryMode::kAllActions
-                                                                        : RetryMode::kFailedActions;
-    return ResumeStage(runtime, run, mode, /*automatic=*/true);
+  const ConditionResult result = stage.on_failure->result;
+  if (result == ConditionResult::kRetry && stage_run.auto_retries == 0) {
+    return ResumeStage(runtime, run, stage.on_failure_retry_mode, /*automatic=*/true);
   }
-  if (result == "SKIP") {
-    stage_run.status = StageStatus::kSkipped;
+  if (result == ConditionResult::kSkip) {
+    Transition(run, stage_run, StageStatus::kSkipped);
     return LeaveStage(runtime, run);
   }
   FailStage(runtime, run);
-  if (result == "ROLLBACK") RollBackAfterFailure(runtime, run);
+  if (result == ConditionResult::kRollback) RollBackAfterFailure(runtime, run);
 }
 
 void ExecutionEngine::RollBackAfterFailure(PipelineRuntime& runtime, Run& run) {
@@ -210,7 +206,7 @@ void ExecutionEngine::RollBackAfterFailure(PipelineRuntime& runtime, Run& run) {
   auto rolled = StartRollback(runtime, run.view, stage, *target,
                               {"AutomatedRollback", "Rollback of execution " + run.id_text()});
   if (!rolled) {
-    Logger(kEngineLogger)->info("no automatic rollback of stage {}: {}", name,
+    log_->info("no automatic rollback of stage {}: {}", name,
                                 rolled.error().message());
   }
 }
@@ -220,7 +216,7 @@ Result<std::string> ExecutionEngine::StartRollback(PipelineRuntime& runtime,
                                                    std::size_t stage, const Run& target,
                                                    ExecutionTrigger trigger) {
   if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
-  auto run = NewRun(runtime, std::move(pipeline), std::move(trigger));
+  auto run = NewRun(std::move(pipeline));
   // What the target ran with: its revisions, variables and artifacts.
   RunExtras& extras = run->Extras();
   extras.rollback_target = target.id;
@@ -244,9 +240,9 @@ Result<std::string> ExecutionEngine::StartRollback(PipelineRuntime& runtime,
   }
   run->only_stage = static_cast<std::uint16_t>(stage);
   run->waiting_for_stage = static_cast<std::uint16_t>(stage);
-  Logger(kEngineLogger)->debug("rollback {} of stage {} to execution {}", run->id_text(),
+  log_->debug("rollback {} of stage {} to execution {}", run->id_text(),
                                run->Stage(stage).name, target.id_text());
-  return Admit(runtime, std::move(run)).id_text();
+  return Admit(runtime, std::move(run), std::move(trigger)).id_text();
 }
 
 Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
@@ -254,20 +250,15 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
                                               std::string_view stage, std::string_view target_id,
                                               ExecutionTrigger trigger) {
   MutexLock lock(mutex_);
-  const auto unable = [&](const std::string& why) {
-    return ServiceError(ErrorCode::kUnableToRollbackStage,
-                        "Unable to roll back stage " + std::string(stage) + ": " + why);
-  };
+  const auto unable = [&](const std::string& why) { return UnableToRollback(stage, why); };
   if (pipeline->mode == ExecutionMode::kParallel) {
     return unable("rollback is not supported for pipelines in PARALLEL mode");
   }
   PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
   const Run* target = runtime.Find(target_id);
   if (target == nullptr) return ExecutionNotFound(pipeline->name, target_id);
-  const auto index = static_cast<std::size_t>(
-      std::find_if(pipeline->stages.begin(), pipeline->stages.end(),
-                   [&](const StageView& s) { return s.name == stage; }) -
-      pipeline->stages.begin());
+  // The service checked that the stage is declared.
+  const std::size_t index = pipeline->StageIndex(stage).value_or(pipeline->stages.size());
   // User guide, "Considerations for rollbacks": "You cannot roll back a
   // source stage." and "You cannot roll back to a target execution ID that
   // is a rollback execution type."
@@ -284,11 +275,7 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
     return unable("execution " + target->id_text() + " did not succeed in this stage");
   }
   if (target->view->version != pipeline->version) {
-    return ServiceError(ErrorCode::kPipelineExecutionOutdated,
-                        "Execution " + target->id_text() + " ran version " +
-                            std::to_string(target->view->version) +
-                            " of the pipeline; the pipeline is now at version " +
-                            std::to_string(pipeline->version));
+    return ExecutionOutdated(target->id_text(), target->view->version, pipeline->version);
   }
   // The target must be older than the stage's latest execution.
   for (const auto& other : runtime.runs) {
@@ -296,9 +283,7 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
     for (const StageRecord& stage_run : other->stages) {
       if (other->StageOf(stage_run).name != stage) continue;
       if (other->active()) {
-        return ServiceError(ErrorCode::kConflict, "Stage " + std::string(stage) +
-                                                      " has an execution in progress: " +
-                                                      other->id_text());
+        return StageInUse(stage, other->id_text());
       }
     }
   }
@@ -316,14 +301,11 @@ Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view p
                                           ConditionKind kind) {
   MutexLock lock(mutex_);
   const auto not_overridable = [&] {
-    return ServiceError(ErrorCode::kConditionNotOverridable,
-                        "Execution " + std::string(execution_id) + " is not evaluating the " +
-                            std::string(KindName(kind)) + " condition of stage " +
-                            std::string(stage));
+    return ConditionNotOverridable(execution_id, KindName(kind), stage);
   };
-  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  if (it == pipelines_.end()) return not_overridable();
-  PipelineRuntime& runtime = *it->second;
+  PipelineRuntime* found = FindRuntime(scope, pipeline);
+  if (found == nullptr) return not_overridable();
+  PipelineRuntime& runtime = *found;
   Run* run = runtime.Find(execution_id);
   if (run == nullptr) return not_overridable();
   const bool evaluating = run->active() && !run->waiting_for_stage && !run->stages.empty() &&
@@ -333,9 +315,7 @@ Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view p
     for (const Run* other : runtime.active) {
       if (other->sequence > run->sequence && !other->stages.empty() &&
           other->StageOf(other->stages.back()).name == stage) {
-        return ServiceError(ErrorCode::kNotLatestPipelineExecution,
-                            "Execution " + run->id_text() +
-                                " is not the latest execution in stage " + std::string(stage));
+        return NotLatestExecution(run->id_text(), stage, other->id_text());
       }
     }
     return not_overridable();

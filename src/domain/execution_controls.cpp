@@ -10,10 +10,10 @@
 namespace sluice::domain {
 
 std::pair<ExecutionEngine::PipelineRuntime*, ExecutionEngine::Run*> ExecutionEngine::FindRun(
-    const Scope& scope, std::string_view pipeline, std::string_view execution_id) const {
-  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  if (it == pipelines_.end()) return {nullptr, nullptr};
-  return {it->second.get(), it->second->Find(execution_id)};
+    const Scope& scope, std::string_view pipeline, std::string_view execution_id) {
+  PipelineRuntime* runtime = FindRuntime(scope, pipeline);
+  if (runtime == nullptr) return {nullptr, nullptr};
+  return {runtime, runtime->Find(execution_id)};
 }
 
 ActionRecord* ExecutionEngine::CurrentAction(Run& run, std::string_view stage,
@@ -30,13 +30,13 @@ ActionRecord* ExecutionEngine::CurrentAction(Run& run, std::string_view stage,
   return nullptr;
 }
 
-void ExecutionEngine::TimeOut(ActionRecord& action) {
+void ExecutionEngine::TimeOut(Run& run, ActionRecord& action) {
   if (!action.Extra(&ActionExtras::token).empty()) {
-    FailAction(action, "JobFailed", "The manual approval action timed out");
+    FailAction(run, action, "JobFailed", "The manual approval action timed out");
     return;
   }
   CloseJob(action, JobStatus::kTimedOut);
-  FailAction(action, "JobFailed", "The job was not completed in time by a job worker");
+  FailAction(run, action, "JobFailed", "The job was not completed in time by a job worker");
 }
 
 Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
@@ -46,25 +46,19 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
   if (!run->active()) {
-    return ServiceError(ErrorCode::kPipelineExecutionNotStoppable,
-                        "Unable to stop pipeline execution " + run->id_text() +
-                            " because it is in " + std::string(ToString(run->status)) +
-                            " state");
+    return NotStoppable(run->id_text(), ToString(run->status));
   }
   if (run->status == ExecutionStatus::kStopping && !abandon) {
-    return ServiceError(ErrorCode::kDuplicatedStopRequest,
-                        "Pipeline execution " + run->id_text() +
-                            " is already stopping; only stop and abandon is possible now");
+    return DuplicatedStopRequest(run->id_text());
   }
   run->Extras().stop_reason = std::move(reason);
-  run->status = ExecutionStatus::kStopping;
-  run->last_update_time = clock_.Now();
   if (run->waiting_for_stage || run->stages.empty()) {
     // Between stages nothing runs: it stops at once.
     Finish(runtime, *run, ExecutionStatus::kStopped, "");
   } else {
+    if (run->status != ExecutionStatus::kStopping) Transition(*run, ExecutionStatus::kStopping);
     StageRecord& stage_run = run->stages.back();
-    stage_run.status = StageStatus::kStopping;
+    if (stage_run.status != StageStatus::kStopping) Transition(*run, stage_run, StageStatus::kStopping);
     if (!stage_run.conditions.empty() &&
         stage_run.conditions.back().status == ConditionStatus::kInProgress) {
       ConditionRun& evaluation = stage_run.conditions.back();  // rules are not waited for
@@ -77,7 +71,7 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
     }
     if (abandon) {
       for (ActionRecord& action : stage_run.actions) {
-        if (!action.replaced && action.status == ActionStatus::kInProgress) AbandonAction(action);
+        if (!action.replaced && action.status == ActionStatus::kInProgress) AbandonAction(*run, action);
       }
     }
     FinishGroupIfDone(runtime, *run);
@@ -99,26 +93,23 @@ Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std
       (run->stages.back().status == StageStatus::kFailed ||
        run->stages.back().status == StageStatus::kStopped);
   if (!resumable) {
-    return ServiceError(ErrorCode::kStageNotRetryable,
-                        "Stage " + std::string(stage) + " of pipeline execution " + run->id_text() +
-                            " cannot be retried: only the failed or stopped stage of a failed or "
-                            "stopped execution can be");
+    return StageNotRetryable(stage, run->id_text(),
+                             "only the failed or stopped stage of a failed or stopped execution "
+                             "can be");
   }
   // Only the latest execution through a stage may run it again.
   for (const auto& other : runtime.runs) {
     if (other.get() == run || other->sequence < run->sequence) continue;
     for (const StageRecord& stage_run : other->stages) {
       if (other->StageOf(stage_run).name == stage) {
-        return ServiceError(ErrorCode::kNotLatestPipelineExecution,
-                            "Pipeline execution " + run->id_text() +
-                                " is not the latest execution in stage " + std::string(stage) +
-                                "; execution " + other->id_text() + " is newer");
+        return NotLatestExecution(run->id_text(), stage, other->id_text());
       }
     }
   }
-  if (run->mode() != ExecutionMode::kParallel && runtime.holders.contains(stage)) {
-    return ServiceError(ErrorCode::kConflict, "Stage " + std::string(stage) +
-                                                  " is in use by another execution");
+  if (run->mode() != ExecutionMode::kParallel) {
+    if (const auto holder = runtime.holders.find(stage); holder != runtime.holders.end()) {
+      return StageInUse(stage, holder->second.ToString());
+    }
   }
   if (auto status = CheckLimits(runtime, run->mode()); !status) return status;
 
@@ -133,20 +124,21 @@ void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode 
   const StageView& stage_view = run.StageOf(stage_run);
   run.cancel_when_idle = false;  // a retry runs the version it resumes
   ++(automatic ? stage_run.auto_retries : stage_run.manual_retries);
-  stage_run.retry_mode = mode == RetryMode::kAllActions ? StoredRetryMode::kAllActions
-                                                        : StoredRetryMode::kFailedActions;
+  stage_run.retry_mode = mode;
   for (ActionRecord& action : stage_run.actions) {
     if (mode == RetryMode::kAllActions || action.status != ActionStatus::kSucceeded) {
       action.replaced = true;
     }
   }
   if (mode == RetryMode::kAllActions) stage_run.current_run_order = stage_view.run_orders.front();
-  stage_run.status = StageStatus::kInProgress;
+  // An automatic retry resumes a stage still in progress; a manual one, a
+  // stage that failed or stopped.
+  if (stage_run.status != StageStatus::kInProgress) Transition(run, stage_run, StageStatus::kInProgress);
   run.status_summary.clear();
   if (run.extras) run.extras->stop_reason.reset();
   run.last_update_time = clock_.Now();
   if (!run.active()) {
-    run.status = ExecutionStatus::kInProgress;
+    Transition(run, ExecutionStatus::kInProgress);
     if (run.mode() != ExecutionMode::kParallel) runtime.holders[stage_view.name] = run.id;
     // Back among the runs in progress, in start order.
     const auto place = std::find_if(runtime.active.begin(), runtime.active.end(), [&](const Run* r) {
@@ -175,10 +167,9 @@ void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipe
   // The stage the opened transition leads into.
   std::string entered(stage);
   if (kind == TransitionKind::kOutbound) {
-    const auto it = std::find_if(pipeline.stages.begin(), pipeline.stages.end(),
-                                 [&](const StageView& s) { return s.name == stage; });
-    if (it == pipeline.stages.end() || it + 1 == pipeline.stages.end()) return;
-    entered = (it + 1)->name;
+    const auto index = pipeline.StageIndex(stage);
+    if (!index || *index + 1 == pipeline.stages.size()) return;
+    entered = pipeline.stages[*index + 1].name;
   }
   AdmitWaiters(runtime, entered);
   Retire(runtime);
@@ -189,14 +180,10 @@ Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string
                                                  std::string_view stage, std::string_view action,
                                                  const ApprovalAnswer& answer) {
   MutexLock lock(mutex_);
-  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  const auto invalid = [&] {
-    return ServiceError(ErrorCode::kInvalidApprovalToken,
-                        "The approval token " + answer.token + " is not valid for action " +
-                            std::string(action) + " in stage " + std::string(stage));
-  };
-  if (it == pipelines_.end()) return invalid();
-  PipelineRuntime& runtime = *it->second;
+  const auto invalid = [&] { return InvalidApprovalToken(answer.token, stage, action); };
+  PipelineRuntime* found = FindRuntime(scope, pipeline);
+  if (found == nullptr) return invalid();
+  PipelineRuntime& runtime = *found;
   const auto now = clock_.Now();
   for (Run* run : std::vector<Run*>(runtime.active)) {
     ActionRecord* waiting = CurrentAction(*run, stage, action);
@@ -207,7 +194,7 @@ Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string
     if (answer.approved) {
       SucceedAction(*run, *waiting);
     } else {
-      FailAction(*waiting, "JobFailed", "Rejected by " + answer.user);
+      FailAction(*run, *waiting, "JobFailed", "Rejected by " + answer.user);
     }
     FinishGroupIfDone(runtime, *run);
     Retire(runtime);
@@ -221,9 +208,7 @@ Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string
         if (done.Extra(&ActionExtras::token) == answer.token &&
             run->ActionOf(stage_run, done).name == action &&
             done.status != ActionStatus::kInProgress) {
-          return ServiceError(ErrorCode::kApprovalAlreadyCompleted,
-                              "The approval action " + std::string(action) +
-                                  " has already been answered or has ended");
+          return ApprovalAlreadyCompleted(action);
         }
       }
     }

@@ -22,7 +22,7 @@ std::string RuntimeKey(const Scope& scope, std::string_view pipeline) {
 namespace {
 
 bool WaitsForApproval(const ActionView& action) {
-  return action.category == "Approval";
+  return action.category == ActionCategory::kApproval;
 }
 
 }  // namespace
@@ -67,8 +67,8 @@ bool IsFinished(ExecutionStatus status) {
   return status != ExecutionStatus::kInProgress && status != ExecutionStatus::kStopping;
 }
 
-ExecutionEngine::ExecutionEngine(const Clock& clock, EngineOptions options)
-    : clock_(clock), options_(options) {}
+ExecutionEngine::ExecutionEngine(const Clock& clock, EngineOptions options, ChangeSink* changes)
+    : clock_(clock), options_(options), changes_(changes), log_(Logger(kEngineLogger)) {}
 
 ExecutionEngine::~ExecutionEngine() = default;
 
@@ -80,6 +80,12 @@ ExecutionEngine::PipelineRuntime& ExecutionEngine::RuntimeFor(const Scope& scope
     slot->scope = scope;
   }
   return *slot;
+}
+
+ExecutionEngine::PipelineRuntime* ExecutionEngine::FindRuntime(const Scope& scope,
+                                                               std::string_view pipeline) {
+  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
+  return it == pipelines_.end() ? nullptr : it->second.get();
 }
 
 const ExecutionEngine::PipelineRuntime* ExecutionEngine::FindRuntime(
@@ -136,16 +142,10 @@ Status ExecutionEngine::CheckLimits(const PipelineRuntime& runtime, ExecutionMod
     if (run->stages.empty()) ++waiting_to_start;
   }
   if (mode == ExecutionMode::kParallel && active >= options_.max_parallel_executions) {
-    return ServiceError(ErrorCode::kConcurrentPipelineExecutionsLimitExceeded,
-                        "The pipeline has reached the limit of " +
-                            std::to_string(options_.max_parallel_executions) +
-                            " executions in progress in PARALLEL mode");
+    return ConcurrentExecutionsLimit(mode, options_.max_parallel_executions);
   }
   if (mode == ExecutionMode::kQueued && waiting_to_start >= options_.max_queued_executions) {
-    return ServiceError(ErrorCode::kConcurrentPipelineExecutionsLimitExceeded,
-                        "The pipeline has reached the limit of " +
-                            std::to_string(options_.max_queued_executions) +
-                            " queued executions in QUEUED mode");
+    return ConcurrentExecutionsLimit(mode, options_.max_queued_executions);
   }
   return Ok{};
 }
@@ -154,15 +154,9 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
                                            std::shared_ptr<const PipelineView> pipeline,
                                            StartRequest request) {
   if (auto status = CheckRequest(*pipeline, request); !status) return status.error();
-  MutexLock lock(mutex_);
-  PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
-  if (request.client_request_token) {
-    const auto it = runtime.tokens.find(*request.client_request_token);
-    if (it != runtime.tokens.end()) return it->second;  // idempotent retry
-  }
-  if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
-
-  auto run = NewRun(runtime, pipeline, std::move(request.trigger));
+  // The new execution is built before the lock is taken, so that requests
+  // and the engine's thread wait only for it to be published.
+  auto run = NewRun(pipeline);
 
   // Pipeline variables: given values, else defaults, in declaration order.
   auto& pipeline_variables = run->running->variables["variables"];
@@ -192,43 +186,49 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   }
   if (!given.empty()) run->Extras().origin = SourceOrigin{run->seed(), run->start_time, std::move(given)};
   run->waiting_for_stage = 0;
-
   std::string id = run->id_text();
+
+  MutexLock lock(mutex_);
+  PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
+  if (request.client_request_token) {
+    const auto it = runtime.tokens.find(*request.client_request_token);
+    if (it != runtime.tokens.end()) return it->second;  // idempotent retry
+  }
+  if (auto status = CheckLimits(runtime, pipeline->mode); !status) return status.error();
   if (request.client_request_token) {
     runtime.tokens[*request.client_request_token] = id;
     run->Extras().client_request_token = std::move(request.client_request_token);
   }
-  Admit(runtime, std::move(run));
+  Admit(runtime, std::move(run), std::move(request.trigger));
   Retire(runtime);
   return id;
 }
 
 std::unique_ptr<ExecutionEngine::Run> ExecutionEngine::NewRun(
-    PipelineRuntime& runtime, std::shared_ptr<const PipelineView> pipeline,
-    ExecutionTrigger trigger) {
+    std::shared_ptr<const PipelineView> pipeline) const {
   auto run = std::make_unique<Run>();
   run->view = std::move(pipeline);
-  run->scope = &runtime.scope;
   run->id = Uuid::Random();
   run->start_time = run->last_update_time = clock_.Now();
+  run->running = std::make_unique<RunningState>();
+  run->running->variables["codepipeline"]["PipelineExecutionId"] = run->id_text();
+  return run;
+}
+
+ExecutionEngine::Run& ExecutionEngine::Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run,
+                                             ExecutionTrigger trigger) {
+  run->scope = &runtime.scope;
   // Executions are mostly started alike (same caller, same trigger type).
   if (!runtime.last_trigger || *runtime.last_trigger != trigger) {
     runtime.last_trigger = std::make_shared<const ExecutionTrigger>(std::move(trigger));
   }
   run->trigger = runtime.last_trigger;
   run->sequence = runtime.next_sequence++;
-  run->running = std::make_unique<RunningState>();
-  run->running->variables["codepipeline"]["PipelineExecutionId"] = run->id_text();
-  return run;
-}
-
-ExecutionEngine::Run& ExecutionEngine::Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run) {
   Run& added = *runtime.runs.emplace_back(std::move(run));
   runtime.active.push_back(&added);
   runtime.by_id.emplace(added.id, &added);
   busy_.insert(&runtime);
-  Logger(kEngineLogger)->debug("execution {} of {} started", added.id_text(),
-                               added.pipeline_name());
+  Began(added);
   TryEnterStage(runtime, added);  // may supersede an older waiter
   WakeIfSooner(EarliestDue(added));
   return added;
@@ -273,7 +273,7 @@ void ExecutionEngine::EnterStage(PipelineRuntime& runtime, Run& run, std::size_t
   stage_run.stage = static_cast<std::uint16_t>(index);
   stage_run.current_run_order = stage.run_orders.front();
   stage_run.actions.reserve(stage.actions.size());
-  Logger(kEngineLogger)->debug("execution {} entered stage {}", run.id_text(), stage.name);
+  Began(run, stage_run);
   if (StartCondition(runtime, run, ConditionKind::kBeforeEntry)) return;
   StartGroup(run);
   FinishGroupIfDone(runtime, run);
@@ -300,6 +300,7 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionReco
   const auto now = clock_.Now();
   action_run.id = Uuid::Random();
   action_run.start_time = action_run.last_update_time = now;
+  Began(run, action_run);
   action_run.inputs = run.Codes(action.input_artifacts);
   std::size_t resolved = 0;
   for (const auto& [key, value] : action.configuration) {
@@ -307,7 +308,7 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionReco
     if (!resolved_value) {
       // CodePipeline resolves every reference before the action starts,
       // and fails the action when one cannot be resolved.
-      FailAction(action_run, "JobFailed",
+      FailAction(run, action_run, "JobFailed",
                  "An action in this pipeline failed because one or more variables could not be "
                  "resolved: Action name=" + action.name +
                      ". This can result when a variable is referenced that does not exist. "
@@ -332,9 +333,7 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionReco
 }
 
 void ExecutionEngine::SucceedAction(Run& run, ActionRecord& action) {
-  const auto now = clock_.Now();
-  action.status = ActionStatus::kSucceeded;
-  action.last_update_time = now;
+  Transition(run, action, ActionStatus::kSucceeded);
   action.due.reset();
   action.deadline.reset();
   // Its external execution id, summary, output artifacts and (for a source
@@ -356,18 +355,17 @@ void ExecutionEngine::SucceedAction(Run& run, ActionRecord& action) {
   }
 }
 
-void ExecutionEngine::FailAction(ActionRecord& action, std::string code, std::string message) {
-  action.status = ActionStatus::kFailed;
-  action.last_update_time = clock_.Now();
+void ExecutionEngine::FailAction(Run& run, ActionRecord& action, std::string code,
+                                 std::string message) {
+  Transition(run, action, ActionStatus::kFailed);
   action.due.reset();
   action.deadline.reset();
   action.Extras().error_code = std::move(code);
   action.Extras().error_message = std::move(message);
 }
 
-void ExecutionEngine::AbandonAction(ActionRecord& action) {
-  action.status = ActionStatus::kAbandoned;
-  action.last_update_time = clock_.Now();
+void ExecutionEngine::AbandonAction(Run& run, ActionRecord& action) {
+  Transition(run, action, ActionStatus::kAbandoned);
   action.due.reset();
   action.deadline.reset();
   CloseJob(action, JobStatus::kFailed);
@@ -394,7 +392,6 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
   }
   if (run.status == ExecutionStatus::kStopping) {
     // Stop-and-wait: the actions in progress have ended; nothing more starts.
-    stage_run.status = StageStatus::kStopped;
     return Finish(runtime, run, ExecutionStatus::kStopped, "");
   }
   if (failed) {
@@ -405,9 +402,7 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
   if (run.cancel_when_idle) {
     // The pipeline was updated: the actions in progress have finished, and
     // the execution goes no further.
-    stage_run.status = StageStatus::kCancelled;
-    return Finish(runtime, run, ExecutionStatus::kCancelled,
-                  "The pipeline's definition was updated before the execution could complete");
+    return CancelForUpdate(runtime, run);
   }
   const auto next = std::upper_bound(stage.run_orders.begin(), stage.run_orders.end(),
                                      stage_run.current_run_order);
@@ -417,13 +412,13 @@ void ExecutionEngine::FinishGroupIfDone(PipelineRuntime& runtime, Run& run) {
     return FinishGroupIfDone(runtime, run);
   }
   if (StartCondition(runtime, run, ConditionKind::kOnSuccess)) return;
-  stage_run.status = StageStatus::kSucceeded;
+  Transition(run, stage_run, StageStatus::kSucceeded);
   LeaveStage(runtime, run);
 }
 
 void ExecutionEngine::FailStage(PipelineRuntime& runtime, Run& run, std::string summary) {
   StageRecord& stage_run = run.stages.back();
-  stage_run.status = StageStatus::kFailed;
+  Transition(run, stage_run, StageStatus::kFailed);
   for (const ActionRecord& action : stage_run.actions) {
     if (!action.replaced && action.status == ActionStatus::kFailed && summary.empty()) {
       summary = action.Extra(&ActionExtras::error_message);
@@ -453,13 +448,20 @@ void ExecutionEngine::LeaveStage(PipelineRuntime& runtime, Run& run) {
 
 void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus status,
                              std::string summary) {
-  run.status = status;
+  // A stage run in progress ends with its execution.
+  if (!run.waiting_for_stage && !run.stages.empty()) {
+    StageRecord& stage_run = run.stages.back();
+    if (stage_run.status == StageStatus::kInProgress || stage_run.status == StageStatus::kStopping) {
+      Transition(run, stage_run,
+                 status == ExecutionStatus::kStopped  ? StageStatus::kStopped
+                 : status == ExecutionStatus::kFailed ? StageStatus::kFailed
+                                                      : StageStatus::kCancelled);
+    }
+  }
+  Transition(run, status);
   run.status_summary = std::move(summary);
   run.status_summary.shrink_to_fit();
-  run.last_update_time = clock_.Now();
   run.waiting_for_stage.reset();
-  Logger(kEngineLogger)->debug("execution {} of {} ended {}", run.id_text(), run.pipeline_name(),
-                               ToString(status));
   std::vector<std::string> released;
   for (auto it = runtime.holders.begin(); it != runtime.holders.end();) {
     if (it->second == run.id) {
@@ -537,7 +539,7 @@ void ExecutionEngine::Advance() {
           SucceedAction(run, action);
           completed_any = true;
         } else if (action.deadline && *action.deadline <= now) {
-          TimeOut(action);
+          TimeOut(run, action);
           completed_any = true;
         }
       }
@@ -656,12 +658,8 @@ std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
 
 void ExecutionEngine::DescribeLatest(const Run& run, const StageRecord& stage_run,
                                      StageSnapshot& state) {
-  StageStatus status = stage_run.status;
-  if (status == StageStatus::kInProgress && IsFinished(run.status)) {
-    status = run.status == ExecutionStatus::kStopped ? StageStatus::kStopped
-                                                     : StageStatus::kCancelled;
-  }
-  state.latest_execution = StageExecutionRef<StageStatus>{run.id_text(), status, run.type_text()};
+  state.latest_execution =
+      StageExecutionRef<StageStatus>{run.id_text(), stage_run.status, run.type_text()};
   state.manual_retries = stage_run.manual_retries;
   state.auto_retries = stage_run.auto_retries;
   for (const ConditionRun& condition : stage_run.conditions) {  // later evaluations win
@@ -733,9 +731,9 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
 
 void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipeline) {
   MutexLock lock(mutex_);
-  const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  if (it == pipelines_.end()) return;
-  PipelineRuntime& runtime = *it->second;
+  PipelineRuntime* found = FindRuntime(scope, pipeline);
+  if (found == nullptr) return;
+  PipelineRuntime& runtime = *found;
   // AWS: in SUPERSEDED and QUEUED mode, waiting executions are cancelled and
   // active ones are cancelled once their in-progress actions complete;
   // PARALLEL executions run on, on the version they started with.
@@ -743,14 +741,18 @@ void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipel
   for (Run* run : active) {
     if (!run->active() || run->mode() == ExecutionMode::kParallel) continue;
     if (run->waiting_for_stage) {
-      Finish(runtime, *run, ExecutionStatus::kCancelled,
-             "The pipeline's definition was updated before the execution could complete");
+      CancelForUpdate(runtime, *run);
     } else {
       run->cancel_when_idle = true;
       FinishGroupIfDone(runtime, *run);
     }
   }
   Retire(runtime);
+}
+
+void ExecutionEngine::CancelForUpdate(PipelineRuntime& runtime, Run& run) {
+  Finish(runtime, run, ExecutionStatus::kCancelled,
+         "The pipeline's definition was updated before the execution could complete");
 }
 
 void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {

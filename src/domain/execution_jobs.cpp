@@ -22,10 +22,6 @@ bool IsFinished(JobStatus status) {
          status == JobStatus::kTimedOut;
 }
 
-ServiceError JobNotFound(std::string_view job_id) {
-  return {ErrorCode::kJobNotFound, "Job " + std::string(job_id) + " not found"};
-}
-
 }  // namespace
 
 std::string_view ToString(JobStatus status) {
@@ -42,8 +38,7 @@ std::string_view ToString(JobStatus status) {
 }
 
 bool ExecutionEngine::StartsJob(const ActionView& action) const {
-  return action.owner == "Custom" || action.owner == "ThirdParty" ||
-         (action.owner == "AWS" && RunsExternally(action.provider));
+  return action.owner != ActionOwner::kAws || RunsExternally(action.provider);
 }
 
 void ExecutionEngine::CreateJob(Run& run, ActionRecord& action) {
@@ -52,10 +47,11 @@ void ExecutionEngine::CreateJob(Run& run, ActionRecord& action) {
   const ActionView& view = run.ActionOf(stage_run, action);
   Job job;
   job.id = RandomUuid();
-  job.kind = view.owner == "ThirdParty" ? JobKind::kThirdParty : JobKind::kCustom;
+  job.kind = view.owner == ActionOwner::kThirdParty ? JobKind::kThirdParty : JobKind::kCustom;
   job.scope = *run.scope;
   if (job.kind == JobKind::kThirdParty) job.client_id = RandomUuid();
-  job.type = {view.category, view.owner, view.provider, view.version};
+  job.type = {std::string(ToString(view.category)), std::string(ToString(view.owner)), view.provider,
+              view.version};
   job.pipeline_name = run.pipeline_name();
   job.execution_id = run.id_text();
   job.stage_name = run.StageOf(stage_run).name;
@@ -107,8 +103,7 @@ auto ExecutionEngine::FindJobIn(Jobs& jobs, const Scope& scope, std::string_view
   if (client_token) {
     if (job.kind != JobKind::kThirdParty) return JobNotFound(job_id);
     if (*client_token != job.client_id) {
-      return ServiceError(ErrorCode::kInvalidClientToken,
-                          "The client token is not valid for job " + job.id);
+      return InvalidClientToken(job.id);
     }
   } else if (job.kind == JobKind::kThirdParty) {
     return JobNotFound(job_id);
@@ -127,22 +122,21 @@ Result<Job*> ExecutionEngine::FindOpenJob(const Scope& scope, std::string_view j
   if (!found) return found.error();
   const Job& job = **found;
   if (IsFinished(job.status)) {
-    return ServiceError(ErrorCode::kInvalidJobState,
-                        "Job " + job.id + " is already " + std::string(ToString(job.status)));
+    return InvalidJobState(job.id, ToString(job.status));
   }
   return found;
 }
 
 ExecutionEngine::JobTarget ExecutionEngine::TargetOf(const Job& job) {
-  const auto it = pipelines_.find(RuntimeKey(job.scope, job.pipeline_name));
-  if (it == pipelines_.end()) return {};
-  Run* run = it->second->Find(job.execution_id);
+  PipelineRuntime* runtime = FindRuntime(job.scope, job.pipeline_name);
+  if (runtime == nullptr) return {};
+  Run* run = runtime->Find(job.execution_id);
   ActionRecord* action =
       run == nullptr ? nullptr : CurrentAction(*run, job.stage_name, job.action_name);
   if (action == nullptr || action->Extra(&ActionExtras::job_id) != job.id) {
     return {};  // its action has ended
   }
-  return {it->second.get(), run, action};
+  return {runtime, run, action};
 }
 
 std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
@@ -184,8 +178,7 @@ Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::strin
   if (!found) return found.error();
   Job& job = **found;
   if (job.nonce.empty() || job.nonce != nonce) {
-    return ServiceError(ErrorCode::kInvalidNonce,
-                        "The nonce does not match the one given for job " + job.id);
+    return InvalidNonce(job.id);
   }
   if (job.status == JobStatus::kDispatched) job.status = JobStatus::kInProgress;
   return job.status;
@@ -212,9 +205,7 @@ Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, 
   std::size_t size = 0;
   for (const auto& [key, value] : success.output_variables) size += key.size() + value.size();
   if (size > kMaxOutputVariablesSize) {
-    return ServiceError(ErrorCode::kOutputVariablesSizeExceeded,
-                        "The output variables exceed the limit of " +
-                            std::to_string(kMaxOutputVariablesSize) + " characters");
+    return OutputVariablesSizeExceeded(kMaxOutputVariablesSize);
   }
   job.status = JobStatus::kSucceeded;
   auto [runtime, run, action] = TargetOf(job);
@@ -254,7 +245,7 @@ Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
   if (failure.external_execution_id) {
     action->Extras().external_execution_id = *failure.external_execution_id;
   }
-  FailAction(*action, failure.type, failure.message);
+  FailAction(*run, *action, failure.type, failure.message);
   FinishGroupIfDone(*runtime, *run);
   Retire(*runtime);
   ScheduleChanged();

@@ -26,12 +26,7 @@ std::string KeyHex(ArtifactCode code) {
 }  // namespace
 
 std::string StageRecord::RetryModeName() const {
-  switch (retry_mode) {
-    case StoredRetryMode::kNone: return "";
-    case StoredRetryMode::kFailedActions: return "FAILED_ACTIONS";
-    case StoredRetryMode::kAllActions: return "ALL_ACTIONS";
-  }
-  return "";
+  return retry_mode ? std::string(ToString(*retry_mode)) : std::string();
 }
 
 std::unique_ptr<ArtifactCode[]> ExecutionEngine::Run::Codes(
@@ -131,8 +126,8 @@ ActionRun ExecutionEngine::Run::RenderAction(std::size_t stage, std::size_t posi
     action.error_message = given->error_message;
     action.output_variables = given->output_variables;
   }
-  action.category = declared.category;
-  action.owner = declared.owner;
+  action.category = ToString(declared.category);
+  action.owner = ToString(declared.owner);
   action.provider = declared.provider;
   action.version = declared.version;
   action.region = declared.region;

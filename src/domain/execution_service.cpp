@@ -69,9 +69,7 @@ Result<std::string> ExecutionService::Start(const Scope& scope, std::string_view
   auto view = LatestView(scope, pipeline);
   if (!view) {
     if (view.error().code() == ErrorCode::kPipelineNotFound) {
-      return ServiceError(ErrorCode::kPipelineNotFound,
-                          "Pipeline with name " + std::string(pipeline) +
-                              " does not exist in account " + scope.account_id + ".");
+      return PipelineNotFoundToStart(scope, pipeline);
     }
     return view.error();
   }

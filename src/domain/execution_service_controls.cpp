@@ -9,21 +9,11 @@
 
 namespace sluice::domain {
 
-namespace {
-
-const StageView* FindStage(const PipelineView& pipeline, std::string_view stage) {
-  const auto it = std::find_if(pipeline.stages.begin(), pipeline.stages.end(),
-                               [&](const StageView& s) { return s.name == stage; });
-  return it == pipeline.stages.end() ? nullptr : &*it;
-}
-
-}  // namespace
-
 Result<std::shared_ptr<const PipelineView>> ExecutionService::ViewWithStage(
     const Scope& scope, std::string_view pipeline, std::string_view stage) const {
   auto view = LatestView(scope, pipeline);
   if (!view) return view.error();
-  if (FindStage(**view, stage) == nullptr) return StageNotFound(pipeline, stage);
+  if (!(*view)->StageIndex(stage)) return StageNotFound(pipeline, stage);
   return view;
 }
 
@@ -43,12 +33,11 @@ Status ExecutionService::Retry(const Scope& scope, std::string_view pipeline,
   if (const auto execution =
           engine_.Find(scope, pipeline, execution_id, ExecutionDetail::kSummary);
       execution && execution->pipeline_version != (*view)->version) {
-    return ServiceError(ErrorCode::kStageNotRetryable,
-                        "Stage " + std::string(stage) + " of pipeline execution " +
-                            execution->id + " cannot be retried: the execution ran version " +
-                            std::to_string(execution->pipeline_version) +
-                            " of the pipeline, which is now at version " +
-                            std::to_string((*view)->version));
+    return StageNotRetryable(stage, execution->id,
+                             "the execution ran version " +
+                                 std::to_string(execution->pipeline_version) +
+                                 " of the pipeline, which is now at version " +
+                                 std::to_string((*view)->version));
   }
   return engine_.Retry(scope, pipeline, stage, execution_id, mode);
 }
@@ -67,10 +56,7 @@ Result<Clock::TimePoint> ExecutionService::Answer(const Scope& scope, std::strin
                                                   const ApprovalAnswer& answer) {
   auto view = ViewWithStage(scope, pipeline, stage);
   if (!view) return view.error();
-  const StageView& stage_view = *FindStage(**view, stage);
-  const bool known = std::any_of(stage_view.actions.begin(), stage_view.actions.end(),
-                                 [&](const ActionView& a) { return a.name == action; });
-  if (!known) return ActionNotFound(stage, action);
+  if (!(*view)->DeclaresAction(stage, action)) return ActionNotFound(stage, action);
   return engine_.Answer(scope, pipeline, stage, action, answer);
 }
 
@@ -80,10 +66,7 @@ Result<std::pair<std::string, bool>> ExecutionService::PutActionRevision(
   auto view = ViewWithStage(scope, pipeline, stage);
   if (!view) return view.error();
   if ((*view)->FindSourceAction(action) == nullptr || (*view)->stages.front().name != stage) {
-    const StageView& stage_view = *FindStage(**view, stage);
-    const bool known = std::any_of(stage_view.actions.begin(), stage_view.actions.end(),
-                                   [&](const ActionView& a) { return a.name == action; });
-    if (!known) return ActionNotFound(stage, action);
+    if (!(*view)->DeclaresAction(stage, action)) return ActionNotFound(stage, action);
     return ServiceError::Validation("Action '" + std::string(action) +
                                     "' is not a source action; only source actions take a revision");
   }
@@ -134,7 +117,7 @@ Result<RuleExecutionPage> ExecutionService::ListRules(const Scope& scope, std::s
     begin = std::find_if(all.begin(), all.end(), [&](const RuleExecutionRecord& record) {
       return record.rule.rule_execution_id == *after;
     });
-    if (begin == all.end()) return ServiceError(ErrorCode::kInvalidNextToken, "Invalid nextToken");
+    if (begin == all.end()) return InvalidNextToken();
     ++begin;
   }
   RuleExecutionPage page;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sluice/domain/action_catalog.h"
+#include "sluice/domain/errors.h"
 
 namespace sluice::domain {
 
@@ -307,9 +308,7 @@ Status CheckStages(const json& pipeline, const Scope& scope, const PipelineLimit
                         std::to_string(limits.max_actions_per_stage) + " actions in a stage");
     }
     if (Count(stage, "blockers") > 0) {
-      return ServiceError(ErrorCode::kInvalidBlockerDeclaration,
-                          "Stage '" + stage_name +
-                              "' declares blockers, which CodePipeline reserves for future use");
+      return InvalidBlockerDeclaration(stage_name);
     }
 
     std::set<std::string> action_names;

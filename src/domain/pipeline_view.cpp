@@ -9,6 +9,53 @@ namespace {
 
 using nlohmann::json;
 
+// One table per enum: its values with the API's spelling.
+template <typename Enum>
+struct Spelling {
+  Enum value;
+  std::string_view text;
+};
+
+constexpr Spelling<ActionCategory> kCategories[] = {
+    {ActionCategory::kSource, "Source"}, {ActionCategory::kBuild, "Build"},
+    {ActionCategory::kDeploy, "Deploy"}, {ActionCategory::kTest, "Test"},
+    {ActionCategory::kInvoke, "Invoke"}, {ActionCategory::kApproval, "Approval"},
+    {ActionCategory::kCompute, "Compute"}};
+constexpr Spelling<ActionOwner> kOwners[] = {{ActionOwner::kAws, "AWS"},
+                                             {ActionOwner::kThirdParty, "ThirdParty"},
+                                             {ActionOwner::kCustom, "Custom"}};
+constexpr Spelling<ConditionResult> kResults[] = {
+    {ConditionResult::kFail, "FAIL"}, {ConditionResult::kSkip, "SKIP"},
+    {ConditionResult::kRollback, "ROLLBACK"}, {ConditionResult::kRetry, "RETRY"}};
+constexpr Spelling<RetryMode> kRetryModes[] = {{RetryMode::kFailedActions, "FAILED_ACTIONS"},
+                                               {RetryMode::kAllActions, "ALL_ACTIONS"}};
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> Parse(const Spelling<Enum> (&table)[N], std::string_view text) {
+  for (const auto& entry : table) {
+    if (entry.text == text) return entry.value;
+  }
+  return std::nullopt;
+}
+
+template <typename Enum, std::size_t N>
+std::string_view Spell(const Spelling<Enum> (&table)[N], Enum value) {
+  for (const auto& entry : table) {
+    if (entry.value == value) return entry.text;
+  }
+  return {};
+}
+
+// `key` of `object` parsed with `parse`; `fallback` when it is absent. The
+// declaration was validated against the model's enums before it got here.
+template <typename Enum>
+Enum ParsedOr(const json& object, const char* key, Enum fallback,
+              std::optional<Enum> (*parse)(std::string_view)) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return fallback;
+  return parse(it->get<std::string>()).value_or(fallback);
+}
+
 std::vector<std::string> ArtifactNames(const json& action, const char* key) {
   std::vector<std::string> names;
   if (const auto it = action.find(key); it != action.end() && it->is_array()) {
@@ -20,15 +67,14 @@ std::vector<std::string> ArtifactNames(const json& action, const char* key) {
 // The first condition of a stage's beforeEntry/onSuccess/onFailure (the model
 // allows one), with `fallback` as its result when it names none.
 std::optional<ConditionView> ParseCondition(const json& stage, const char* key,
-                                            const std::string& fallback,
                                             std::string_view region) {
   const auto it = stage.find(key);
   if (it == stage.end() || !it->is_object()) return std::nullopt;
-  ConditionView condition{it->value("result", fallback), {}};
+  ConditionView condition{ParsedOr(*it, "result", ConditionResult::kFail, ParseConditionResult), {}};
   const auto conditions = it->find("conditions");
   if (conditions == it->end() || !conditions->is_array() || conditions->empty()) return condition;
   const json& first = conditions->front();
-  condition.result = first.value("result", condition.result);
+  condition.result = ParsedOr(first, "result", condition.result, ParseConditionResult);
   if (const auto rules = first.find("rules"); rules != first.end() && rules->is_array()) {
     for (const json& rule : *rules) {
       const json& type = rule.at("ruleTypeId");
@@ -50,12 +96,39 @@ std::optional<ConditionView> ParseCondition(const json& stage, const char* key,
 
 }  // namespace
 
+std::string_view ToString(ActionCategory category) { return Spell(kCategories, category); }
+std::string_view ToString(ActionOwner owner) { return Spell(kOwners, owner); }
+std::string_view ToString(RetryMode mode) { return Spell(kRetryModes, mode); }
+std::optional<ActionCategory> ParseActionCategory(std::string_view text) {
+  return Parse(kCategories, text);
+}
+std::optional<ActionOwner> ParseActionOwner(std::string_view text) { return Parse(kOwners, text); }
+std::optional<ConditionResult> ParseConditionResult(std::string_view text) {
+  return Parse(kResults, text);
+}
+std::optional<RetryMode> ParseRetryMode(std::string_view text) { return Parse(kRetryModes, text); }
+
 const ActionView* PipelineView::FindSourceAction(std::string_view action_name) const {
   if (stages.empty()) return nullptr;
   for (const ActionView& action : stages.front().actions) {
-    if (action.name == action_name && action.category == "Source") return &action;
+    if (action.name == action_name && action.category == ActionCategory::kSource) return &action;
   }
   return nullptr;
+}
+
+std::optional<std::size_t> PipelineView::StageIndex(std::string_view stage_name) const {
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    if (stages[i].name == stage_name) return i;
+  }
+  return std::nullopt;
+}
+
+bool PipelineView::DeclaresAction(std::string_view stage_name, std::string_view action_name) const {
+  const auto index = StageIndex(stage_name);
+  if (!index) return false;
+  const auto& actions = stages[*index].actions;
+  return std::any_of(actions.begin(), actions.end(),
+                     [&](const ActionView& action) { return action.name == action_name; });
 }
 
 std::shared_ptr<const PipelineView> ParsePipelineView(std::string_view declaration,
@@ -76,21 +149,22 @@ std::shared_ptr<const PipelineView> ParsePipelineView(std::string_view declarati
   }
   for (const json& stage : pipeline.at("stages")) {
     StageView stage_view{stage.value("name", ""), {}, {}, {}, {}, {}, {}};
-    stage_view.before_entry = ParseCondition(stage, "beforeEntry", "FAIL", region);
-    stage_view.on_success = ParseCondition(stage, "onSuccess", "FAIL", region);
-    stage_view.on_failure = ParseCondition(stage, "onFailure", "FAIL", region);
+    stage_view.before_entry = ParseCondition(stage, "beforeEntry", region);
+    stage_view.on_success = ParseCondition(stage, "onSuccess", region);
+    stage_view.on_failure = ParseCondition(stage, "onFailure", region);
     if (const auto failure = stage.find("onFailure"); failure != stage.end() && failure->is_object()) {
       if (const auto retry = failure->find("retryConfiguration");
           retry != failure->end() && retry->is_object()) {
-        stage_view.on_failure_retry_mode = retry->value("retryMode", "");
+        stage_view.on_failure_retry_mode =
+            ParsedOr(*retry, "retryMode", RetryMode::kFailedActions, ParseRetryMode);
       }
     }
     for (const json& action : stage.at("actions")) {
       const json& type = action.at("actionTypeId");
       ActionView action_view;
       action_view.name = action.value("name", "");
-      action_view.category = type.value("category", "");
-      action_view.owner = type.value("owner", "");
+      action_view.category = ParsedOr(type, "category", ActionCategory::kSource, ParseActionCategory);
+      action_view.owner = ParsedOr(type, "owner", ActionOwner::kAws, ParseActionOwner);
       action_view.provider = type.value("provider", "");
       action_view.version = type.value("version", "");
       action_view.run_order = action.value("runOrder", std::int64_t{1});

@@ -81,8 +81,7 @@ Status CheckKeys(const std::vector<Tag>& tags) {
   for (const Tag& tag : tags) {
     if (IsSystemKey(tag.key)) return SystemTagKey();
     if (!keys.insert(tag.key).second) {
-      return ServiceError(ErrorCode::kInvalidTags,
-                          "Tag keys must be unique. Duplicate tag key: " + tag.key);
+      return DuplicateTagKey(tag.key);
     }
   }
   return Ok{};
@@ -102,9 +101,7 @@ ServiceError NotFound(const Scope& caller, const ResourceArn& arn) {
 Status CheckNewTags(const std::vector<Tag>& tags) {
   if (auto keys = CheckKeys(tags); !keys) return keys;
   if (tags.size() > kMaxTagsPerResource) {
-    return ServiceError(ErrorCode::kTooManyTags,
-                        "A resource can have at most " + std::to_string(kMaxTagsPerResource) +
-                            " tags; the request has " + std::to_string(tags.size()));
+    return TooManyTags(kMaxTagsPerResource, tags.size());
   }
   return Ok{};
 }

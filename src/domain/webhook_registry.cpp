@@ -78,9 +78,7 @@ Status WebhookRegistry::CheckDefinition(const Scope& scope,
                                         const WebhookDefinition& definition) const {
   for (const WebhookFilter& filter : definition.filters) {
     if (!IsJsonPath(filter.json_path)) {
-      return ServiceError(ErrorCode::kInvalidWebhookFilterPattern,
-                          "The JSON path '" + filter.json_path + "' of a webhook filter is not a "
-                          "valid JSONPath expression");
+      return InvalidWebhookFilterPattern(filter.json_path);
     }
   }
   switch (definition.authentication) {
@@ -107,7 +105,7 @@ Status WebhookRegistry::CheckDefinition(const Scope& scope,
   for (const StageView& stage : (*pipeline)->stages) {
     for (const ActionView& action : stage.actions) {
       if (action.name != definition.target_action) continue;
-      if (action.category == "Source") return Ok{};
+      if (action.category == ActionCategory::kSource) return Ok{};
       return ServiceError::Validation("Webhook target action '" + definition.target_action +
                                       "' of pipeline '" + definition.target_pipeline +
                                       "' is not a source action");
@@ -181,7 +179,7 @@ void WebhookRegistry::Delete(const Scope& scope, std::string_view name) {
 Status WebhookRegistry::SetRegistered(const Scope& scope, const std::optional<std::string>& name,
                                       bool registered) {
   if (!name) {
-    return ServiceError(ErrorCode::kWebhookNotFound, "A webhook name is required");
+    return WebhookNameRequired();
   }
   WriterLock lock(mutex_);
   Webhook* webhook = FindIn(scopes_, scope, *name);

@@ -204,6 +204,11 @@ class ServerTestCase(unittest.TestCase):
         if code != 0:
             raise AssertionError(f"sluice exited with {code} after SIGTERM, expected 0; "
                                  f"its stderr ended with:\n{cls.server.stderr_tail()}")
+        # The engine logs a status change its tables do not allow (a debug
+        # build asserts instead): every module's run checks the tables.
+        if STATUS_TABLE_BREACH in cls.server.stderr_tail(limit=10**7):
+            raise AssertionError("sluice made a status change its status tables do not allow:\n"
+                                 f"{cls.server.stderr_tail()}")
 
     def assertClientError(self, context, code, message_contains=None):
         """Checks a botocore ClientError caught by assertRaises."""
@@ -276,6 +281,11 @@ def temp_dir(test_case):
     directory = tempfile.TemporaryDirectory(prefix="sluice-e2e-")
     test_case.addCleanup(directory.cleanup)
     return directory.name
+
+
+# What the engine logs when a status change breaks the tables of
+# src/domain/engine_state.h.
+STATUS_TABLE_BREACH = "which the status table does not allow"
 
 
 def log(*args):

@@ -36,7 +36,14 @@
 #include "sluice/domain/job.h"
 #include "sluice/domain/pipeline_view.h"
 
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
 namespace sluice::domain {
+
+class ChangeSink;
+struct ChangeContext;
 
 struct EngineOptions {
   // How long a simulated action (source, build, test, deploy, ...) runs.
@@ -83,7 +90,6 @@ struct TransitionBlock {
 };
 
 enum class TransitionKind { kInbound, kOutbound };
-enum class RetryMode { kFailedActions, kAllActions };
 
 struct ApprovalAnswer {
   bool approved = false;
@@ -145,7 +151,9 @@ struct StageRecord;   // a stage run as the engine keeps it (src/domain/engine_s
 
 class ExecutionEngine {
  public:
-  ExecutionEngine(const Clock& clock, EngineOptions options = {});
+  // Every status change is handed to `changes` (change_sink.h), if given;
+  // it must outlive the engine.
+  ExecutionEngine(const Clock& clock, EngineOptions options = {}, ChangeSink* changes = nullptr);
   ~ExecutionEngine();
   ExecutionEngine(const ExecutionEngine&) = delete;
   ExecutionEngine& operator=(const ExecutionEngine&) = delete;
@@ -244,16 +252,33 @@ class ExecutionEngine {
   struct PipelineRuntime;
 
   PipelineRuntime& RuntimeFor(const Scope& scope, std::string_view pipeline) REQUIRES(mutex_);
+  // The pipeline's runtime; null when it has never run.
+  PipelineRuntime* FindRuntime(const Scope& scope, std::string_view pipeline) REQUIRES(mutex_);
   const PipelineRuntime* FindRuntime(const Scope& scope, std::string_view pipeline) const REQUIRES(mutex_);
+
+  // The one door for status changes (execution_transitions.cpp): holds a
+  // change to the tables in engine_state.h, applies it, stamps it, logs it
+  // with the execution's id and hands it to the change sink. Began() does
+  // the same for a run that has just begun InProgress. An action changes
+  // only in the stage its execution is in.
+  void Began(Run& run) REQUIRES(mutex_);
+  void Began(Run& run, const StageRecord& stage) REQUIRES(mutex_);
+  void Began(Run& run, const ActionRecord& action) REQUIRES(mutex_);
+  void Transition(Run& run, ExecutionStatus to) REQUIRES(mutex_);
+  void Transition(Run& run, StageRecord& stage, StageStatus to) REQUIRES(mutex_);
+  void Transition(Run& run, ActionRecord& action, ActionStatus to) REQUIRES(mutex_);
+  ChangeContext ContextOf(const Run& run) const;
+  void Refused(const Run& run, std::string_view what, std::string_view from,
+               std::string_view to) const;
 
   Status CheckRequest(const PipelineView& pipeline, const StartRequest& request) const;
   Status CheckLimits(const PipelineRuntime& runtime, ExecutionMode mode) const REQUIRES(mutex_);
-  // A new execution of `pipeline`, numbered in its runtime; Admit() adds it
-  // to the runs in progress and lets it try its first stage.
-  std::unique_ptr<Run> NewRun(PipelineRuntime& runtime,
-                              std::shared_ptr<const PipelineView> pipeline,
-                              ExecutionTrigger trigger) REQUIRES(mutex_);
-  Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run) REQUIRES(mutex_);
+  // A new execution of `pipeline`, built without the lock; Admit() numbers
+  // it in its runtime, adds it to the runs in progress and lets it try its
+  // first stage.
+  std::unique_ptr<Run> NewRun(std::shared_ptr<const PipelineView> pipeline) const;
+  Run& Admit(PipelineRuntime& runtime, std::unique_ptr<Run> run, ExecutionTrigger trigger)
+      REQUIRES(mutex_);
   void TryEnterStage(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
   void EnterStage(PipelineRuntime& runtime, Run& run, std::size_t stage) REQUIRES(mutex_);
   void StartGroup(Run& run) REQUIRES(mutex_);
@@ -276,9 +301,11 @@ class ExecutionEngine {
   bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const REQUIRES(mutex_);
   void StartAction(Run& run, const ActionView& action, ActionRecord& action_run) REQUIRES(mutex_);
   void SucceedAction(Run& run, ActionRecord& action) REQUIRES(mutex_);
-  void FailAction(ActionRecord& action, std::string code, std::string message) REQUIRES(mutex_);
-  void AbandonAction(ActionRecord& action) REQUIRES(mutex_);
-  void TimeOut(ActionRecord& action) REQUIRES(mutex_);
+  void FailAction(Run& run, ActionRecord& action, std::string code, std::string message) REQUIRES(mutex_);
+  void AbandonAction(Run& run, ActionRecord& action) REQUIRES(mutex_);
+  void TimeOut(Run& run, ActionRecord& action) REQUIRES(mutex_);
+  // UpdatePipeline: `run` goes no further.
+  void CancelForUpdate(PipelineRuntime& runtime, Run& run) REQUIRES(mutex_);
   void FailStage(PipelineRuntime& runtime, Run& run, std::string summary = "") REQUIRES(mutex_);
   void ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode mode, bool automatic) REQUIRES(mutex_);
   Result<std::string> StartRollback(PipelineRuntime& runtime,
@@ -314,10 +341,12 @@ class ExecutionEngine {
   ActionRecord* CurrentAction(Run& run, std::string_view stage, std::string_view action) REQUIRES(mutex_);
   // The pipeline's runtime and the execution; null when there is none.
   std::pair<PipelineRuntime*, Run*> FindRun(const Scope& scope, std::string_view pipeline,
-                                            std::string_view execution_id) const REQUIRES(mutex_);
+                                            std::string_view execution_id) REQUIRES(mutex_);
 
   const Clock& clock_;
   EngineOptions options_;
+  ChangeSink* const changes_;
+  const std::shared_ptr<spdlog::logger> log_;
   // Guards everything below but the condition variable; see GUARDED_BY.
   mutable Mutex mutex_;
   std::condition_variable_any wakeup_;

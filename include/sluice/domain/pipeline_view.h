@@ -3,6 +3,7 @@
 // version from its validated JSON.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,10 +16,29 @@
 
 namespace sluice::domain {
 
+// The words of a declaration that the engine decides on, parsed once into
+// enums so that a typo is a compile error, not a branch never taken. Their
+// ToString gives the API's spelling back for output.
+enum class ActionCategory { kSource, kBuild, kDeploy, kTest, kInvoke, kApproval, kCompute };
+enum class ActionOwner { kAws, kThirdParty, kCustom };
+// What a stage condition does when its rules fail (FAIL for all three,
+// SKIP for beforeEntry, ROLLBACK for onSuccess and onFailure, RETRY for
+// onFailure).
+enum class ConditionResult { kFail, kSkip, kRollback, kRetry };
+enum class RetryMode : std::uint8_t { kFailedActions, kAllActions };
+
+std::string_view ToString(ActionCategory category);
+std::string_view ToString(ActionOwner owner);
+std::string_view ToString(RetryMode mode);
+std::optional<ActionCategory> ParseActionCategory(std::string_view text);
+std::optional<ActionOwner> ParseActionOwner(std::string_view text);
+std::optional<ConditionResult> ParseConditionResult(std::string_view text);
+std::optional<RetryMode> ParseRetryMode(std::string_view text);
+
 struct ActionView {
   std::string name;
-  std::string category;
-  std::string owner;
+  ActionCategory category = ActionCategory::kSource;
+  ActionOwner owner = ActionOwner::kAws;
   std::string provider;
   std::string version;
   std::int64_t run_order = 1;
@@ -46,7 +66,7 @@ struct RuleView {
 // A stage condition (V2): the result it applies (FAIL, SKIP, ROLLBACK,
 // RETRY) and the rules that decide it.
 struct ConditionView {
-  std::string result;
+  ConditionResult result = ConditionResult::kFail;
   std::vector<RuleView> rules;
 };
 
@@ -58,7 +78,8 @@ struct StageView {
   std::optional<ConditionView> on_success;
   // onFailure: its result, with rules only when it declares conditions.
   std::optional<ConditionView> on_failure;
-  std::string on_failure_retry_mode;  // retryConfiguration.retryMode, for RETRY
+  // retryConfiguration.retryMode, for RETRY; FAILED_ACTIONS when none is given.
+  RetryMode on_failure_retry_mode = RetryMode::kFailedActions;
 };
 
 struct VariableView {
@@ -76,6 +97,10 @@ struct PipelineView {
   std::vector<VariableView> variables;
 
   const ActionView* FindSourceAction(std::string_view action_name) const;
+  // Where the stage named `stage_name` is in `stages`, if it is declared.
+  std::optional<std::size_t> StageIndex(std::string_view stage_name) const;
+  // Whether stage `stage_name` declares an action named `action_name`.
+  bool DeclaresAction(std::string_view stage_name, std::string_view action_name) const;
 };
 
 // `declaration` is the canonical JSON text of one version.
