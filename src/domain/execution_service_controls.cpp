@@ -70,7 +70,10 @@ Result<std::pair<std::string, bool>> ExecutionService::PutActionRevision(
     return ServiceError::Validation("Action '" + std::string(action) +
                                     "' is not a source action; only source actions take a revision");
   }
-  for (const PipelineExecution& execution : engine_.List(scope, pipeline)) {  // newest first
+  // Summaries carry the source revisions and render no stage runs.
+  ExecutionFilter summaries;
+  summaries.detail = ExecutionDetail::kSummary;
+  for (const PipelineExecution& execution : engine_.List(scope, pipeline, summaries)) {
     for (const SourceRevision& source : execution.source_revisions) {
       if (source.action_name == action && source.revision_id == revision) {
         return std::make_pair(execution.id, false);
