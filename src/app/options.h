@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "sluice/common/logging.h"
-#include "sluice/domain/execution_engine.h"
-#include "sluice/domain/pipeline_service.h"
+#include "sluice/domain/engine/execution_engine.h"
+#include "sluice/domain/pipeline/pipeline_service.h"
 #include "sluice/net/server.h"
 
 namespace sluice::app {

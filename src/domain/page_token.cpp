@@ -1,4 +1,4 @@
-#include "page_token.h"
+#include "domain/page_token.h"
 #include "sluice/domain/errors.h"
 
 #include <array>

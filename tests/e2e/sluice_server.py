@@ -284,7 +284,7 @@ def temp_dir(test_case):
 
 
 # What the engine logs when a status change breaks the tables of
-# src/domain/engine_state.h.
+# src/domain/engine/engine_state.h.
 STATUS_TABLE_BREACH = "which the status table does not allow"
 
 

@@ -8,8 +8,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "sluice/api/operation_table.h"
-#include "sluice/domain/action_type.h"
-#include "sluice/domain/action_type_registry.h"
+#include "sluice/domain/registry/action_type.h"
+#include "sluice/domain/registry/action_type_registry.h"
 
 namespace sluice::api {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "sluice/api/operation_table.h"
-#include "sluice/domain/deploy_targets.h"
+#include "sluice/domain/engine/deploy_targets.h"
 
 namespace sluice::api {
 

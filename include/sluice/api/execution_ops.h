@@ -9,8 +9,8 @@
 
 #include "sluice/api/call_context.h"
 #include "sluice/api/operation_table.h"
-#include "sluice/domain/execution_engine.h"
-#include "sluice/domain/execution_service.h"
+#include "sluice/domain/engine/execution_engine.h"
+#include "sluice/domain/engine/execution_service.h"
 
 namespace sluice::api {
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "sluice/api/operation_table.h"
-#include "sluice/domain/action_type_registry.h"
-#include "sluice/domain/execution_engine.h"
+#include "sluice/domain/registry/action_type_registry.h"
+#include "sluice/domain/engine/execution_engine.h"
 
 namespace sluice::api {
 

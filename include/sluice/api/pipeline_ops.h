@@ -11,9 +11,9 @@
 
 #include "sluice/api/operation_table.h"
 #include "sluice/common/result.h"
-#include "sluice/domain/execution_service.h"
-#include "sluice/domain/pipeline.h"
-#include "sluice/domain/pipeline_service.h"
+#include "sluice/domain/engine/execution_service.h"
+#include "sluice/domain/pipeline/pipeline.h"
+#include "sluice/domain/pipeline/pipeline_service.h"
 
 namespace sluice::api {
 

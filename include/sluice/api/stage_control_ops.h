@@ -5,7 +5,7 @@
 #pragma once
 
 #include "sluice/api/operation_table.h"
-#include "sluice/domain/execution_service.h"
+#include "sluice/domain/engine/execution_service.h"
 
 namespace sluice::api {
 

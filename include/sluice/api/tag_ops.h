@@ -8,8 +8,8 @@
 
 #include "sluice/api/operation_table.h"
 #include "sluice/common/result.h"
-#include "sluice/domain/pipeline.h"
-#include "sluice/domain/tagging.h"
+#include "sluice/domain/pipeline/pipeline.h"
+#include "sluice/domain/registry/tagging.h"
 
 namespace sluice::api {
 

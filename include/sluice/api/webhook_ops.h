@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sluice/api/operation_table.h"
-#include "sluice/domain/webhook_registry.h"
+#include "sluice/domain/registry/webhook_registry.h"
 
 namespace sluice::api {
 

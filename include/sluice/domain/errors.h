@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "sluice/common/error.h"
-#include "sluice/domain/pipeline.h"
+#include "sluice/domain/pipeline/pipeline.h"
 
 namespace sluice::domain {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sluice/common/mutex.h"
-#include "sluice/domain/pipeline_repository.h"
+#include "sluice/domain/pipeline/pipeline_repository.h"
 
 namespace sluice::store {
 

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_fixture.h"
-#include "sluice/domain/tagging.h"
+#include "sluice/domain/registry/tagging.h"
 
 namespace sluice::api {
 namespace {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_fixture.h"
-#include "sluice/domain/webhook_registry.h"
+#include "sluice/domain/registry/webhook_registry.h"
 
 namespace sluice::api {
 namespace {

@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "sluice/api/pipeline_ops.h"
-#include "sluice/domain/pipeline_service.h"
+#include "sluice/domain/pipeline/pipeline_service.h"
 #include "sluice/store/in_memory_pipeline_repository.h"
 #include "support/pipelines.h"
 

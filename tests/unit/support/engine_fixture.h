@@ -9,8 +9,8 @@
 #include <string>
 
 #include "sluice/common/clock.h"
-#include "sluice/domain/execution_engine.h"
-#include "sluice/domain/pipeline_view.h"
+#include "sluice/domain/engine/execution_engine.h"
+#include "sluice/domain/pipeline/pipeline_view.h"
 #include "support/pipelines.h"
 
 namespace sluice::domain {
