@@ -199,6 +199,10 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
     runtime.tokens[*request.client_request_token] = id;
     run->Extras().client_request_token = std::move(request.client_request_token);
   }
+  // Stamped again under the lock, so that start order (which numbers runs
+  // and pages listings) and start times agree between concurrent starts.
+  run->start_time = run->last_update_time = clock_.Now();
+  if (run->extras && run->extras->origin) run->extras->origin->created = run->start_time;
   Admit(runtime, std::move(run), std::move(request.trigger));
   Retire(runtime);
   return id;

@@ -81,8 +81,13 @@ void ExecutionEngine::Transition(Run& run, ActionRecord& action, ActionStatus to
                                 &action < stage.actions.data() + stage.actions.size();
   const ActionStatus from = action.status;
   if (!in_current_stage) {
+    // Nothing about it can be named safely from the current stage's view.
     Refused(run, "an action outside the stage it is in", ToString(from), ToString(to));
-  } else if (!CanMove(from, to)) {
+    action.status = to;
+    action.last_update_time = clock_.Now();
+    return;
+  }
+  if (!CanMove(from, to)) {
     Refused(run, "action " + run.ActionOf(stage, action).name, ToString(from), ToString(to));
   }
   action.status = to;
