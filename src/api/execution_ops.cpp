@@ -22,7 +22,7 @@ json ErrorDetailsJson(const domain::ActionRun& action) {
   return {{"code", action.error_code}, {"message", action.error_message}};
 }
 
-json ArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
+json ActionArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
   json list = json::array();
   for (const auto& artifact : artifacts) {
     json item = {{"name", artifact.name}};
@@ -143,7 +143,7 @@ json RuleExecutionJson(const domain::RuleExecutionRecord& record) {
                 {"configuration", StringMap(rule.configuration)},
                 {"resolvedConfiguration", StringMap(rule.resolved_configuration)},
                 {"region", rule.region},
-                {"inputArtifacts", ArtifactsJson(rule.input_artifacts)}};
+                {"inputArtifacts", ActionArtifactsJson(rule.input_artifacts)}};
   SetIfNotEmpty(input, "roleArn", rule.role_arn);
   json result = json::object();
   SetIfNotEmpty(result, "externalExecutionSummary", rule.summary);
@@ -267,7 +267,7 @@ std::string EncodeActionExecutionPage(const domain::ActionExecutionPage& page) {
                   {"configuration", StringMap(action.configuration)},
                   {"resolvedConfiguration", StringMap(action.resolved_configuration)},
                   {"region", action.region},
-                  {"inputArtifacts", ArtifactsJson(action.input_artifacts)}};
+                  {"inputArtifacts", ActionArtifactsJson(action.input_artifacts)}};
     SetIfNotEmpty(input, "roleArn", action.role_arn);
     SetIfNotEmpty(input, "namespace", action.ns);
     json result = json::object();
@@ -284,7 +284,7 @@ std::string EncodeActionExecutionPage(const domain::ActionExecutionPage& page) {
                    {"status", std::string(domain::ToString(action.status))},
                    {"input", std::move(input)},
                    {"output",
-                    {{"outputArtifacts", ArtifactsJson(action.output_artifacts)},
+                    {{"outputArtifacts", ActionArtifactsJson(action.output_artifacts)},
                      {"executionResult", std::move(result)},
                      {"outputVariables", StringMap(action.output_variables)}}}};
     body["actionExecutionDetails"].push_back(std::move(detail));

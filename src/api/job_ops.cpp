@@ -14,7 +14,7 @@ using nlohmann::json;
 
 std::string Str(const json& input, const char* key) { return input.at(key).get<std::string>(); }
 
-json ArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
+json JobArtifactsJson(const std::vector<domain::ArtifactLocation>& artifacts) {
   json list = json::array();
   for (const auto& artifact : artifacts) {
     json item = {{"name", artifact.name}};
@@ -49,8 +49,8 @@ json JobDataJson(const domain::Job& job) {
         {"pipelineArn", "arn:aws:codepipeline:" + job.scope.region + ":" + job.scope.account_id +
                             ":" + job.pipeline_name},
         {"pipelineExecutionId", job.execution_id}}},
-      {"inputArtifacts", ArtifactsJson(job.input_artifacts)},
-      {"outputArtifacts", ArtifactsJson(job.output_artifacts)},
+      {"inputArtifacts", JobArtifactsJson(job.input_artifacts)},
+      {"outputArtifacts", JobArtifactsJson(job.output_artifacts)},
       {"artifactCredentials",
        {{"accessKeyId", "ASIA" + key_suffix.substr(0, 16)},
         {"secretAccessKey", key_suffix + key_suffix.substr(0, 8)},

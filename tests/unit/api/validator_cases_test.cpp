@@ -14,7 +14,7 @@
 namespace sluice::api {
 namespace {
 
-struct Case {
+struct ValidationCase {
   std::string name;
   std::string operation;
   nlohmann::json input;
@@ -22,10 +22,10 @@ struct Case {
   std::string message;
 };
 
-std::vector<Case> LoadCases() {
+std::vector<ValidationCase> LoadCases() {
   std::ifstream file(std::string(SLUICE_TEST_DATA_DIR) + "/validation_cases.json");
   const auto rows = nlohmann::json::parse(file);
-  std::vector<Case> cases;
+  std::vector<ValidationCase> cases;
   for (const auto& row : rows) {
     cases.push_back({row["name"], row["operation"], row["input"],
                      row["error"].is_null() ? "" : row["error"].get<std::string>(),
@@ -34,10 +34,10 @@ std::vector<Case> LoadCases() {
   return cases;
 }
 
-class ValidationCaseTest : public ::testing::TestWithParam<Case> {};
+class ValidationCaseTest : public ::testing::TestWithParam<ValidationCase> {};
 
 TEST_P(ValidationCaseTest, MatchesExpectedOutcome) {
-  const Case& c = GetParam();
+  const ValidationCase& c = GetParam();
   const model::Operation* op = model::FindOperation(c.operation);
   ASSERT_NE(op, nullptr) << c.operation;
   const Status status = ValidateAgainstModel(op->input, c.input);
@@ -50,7 +50,7 @@ TEST_P(ValidationCaseTest, MatchesExpectedOutcome) {
   }
 }
 
-std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+std::string CaseName(const ::testing::TestParamInfo<ValidationCase>& info) {
   std::string name = std::to_string(info.index) + "_" + info.param.name;
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
@@ -62,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(Model, ValidationCaseTest, ::testing::ValuesIn(LoadCase
 
 TEST(ValidationCasesTable, CoversEveryOperation) {
   std::set<std::string> covered;
-  for (const Case& c : LoadCases()) covered.insert(c.operation);
+  for (const ValidationCase& c : LoadCases()) covered.insert(c.operation);
   EXPECT_EQ(covered.size(), model::Operations().size());
 }
 

@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-const Scope kScope{"123456789012", "us-east-1"};
+const Scope kDeployScope{"123456789012", "us-east-1"};
 
 ActionRun DeployRun(std::string provider, std::map<std::string, std::string> configuration,
                     ActionStatus status = ActionStatus::kSucceeded) {
@@ -149,18 +149,18 @@ class DeployTargetServiceTest : public ::testing::Test {
         "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "EC2", "version": "1"},
         "configuration": {"InstanceTagKey": "Name", "InstanceType": "EC2"},
         "inputArtifacts": [{"name": "src"}]}]})"));
-    auto created = pipelines_.Create(kScope, declaration, {});
+    auto created = pipelines_.Create(kDeployScope, declaration, {});
     ASSERT_TRUE(created.ok()) << created.error().message();
     StartRequest request;
     request.trigger = {"StartPipelineExecution", "arn:aws:iam::123456789012:root"};
-    auto id = engine_.Start(kScope, ParsePipelineView(created->declaration, kScope.region),
+    auto id = engine_.Start(kDeployScope, ParsePipelineView(created->declaration, kDeployScope.region),
                             std::move(request));
     ASSERT_TRUE(id.ok()) << id.error().message();
     for (int i = 0; i < 10; ++i) {
       clock_.Advance(std::chrono::milliseconds(100));
       engine_.Advance();
     }
-    const auto execution = engine_.Find(kScope, "p", *id);
+    const auto execution = engine_.Find(kDeployScope, "p", *id);
     ASSERT_TRUE(execution.has_value());
     ASSERT_EQ(execution->status, ExecutionStatus::kSucceeded);
     deploy_id_ = execution->stage_runs[2].actions[0].action_execution_id;
@@ -188,27 +188,27 @@ class DeployTargetServiceTest : public ::testing::Test {
 };
 
 TEST_F(DeployTargetServiceTest, FindsTheActionWithOrWithoutItsPipeline) {
-  auto with = service_.List(kScope, Query(deploy_id_));
+  auto with = service_.List(kDeployScope, Query(deploy_id_));
   ASSERT_TRUE(with.ok()) << with.error().message();
   ASSERT_EQ(with->targets.size(), 2U);
   EXPECT_FALSE(with->next_token.has_value());
-  auto without = service_.List(kScope, Query(deploy_id_, std::nullopt));
+  auto without = service_.List(kDeployScope, Query(deploy_id_, std::nullopt));
   ASSERT_TRUE(without.ok()) << without.error().message();
   ASSERT_EQ(without->targets.size(), 2U);
   EXPECT_EQ(without->targets[0].target_id, with->targets[0].target_id);
 
-  auto build = service_.List(kScope, Query(build_id_));
+  auto build = service_.List(kDeployScope, Query(build_id_));
   ASSERT_TRUE(build.ok());
   EXPECT_TRUE(build->targets.empty());
 }
 
 TEST_F(DeployTargetServiceTest, UnknownPipelineAndActionExecutionAreErrors) {
-  auto pipeline = service_.List(kScope, Query(deploy_id_, "nope"));
+  auto pipeline = service_.List(kDeployScope, Query(deploy_id_, "nope"));
   ASSERT_FALSE(pipeline.ok());
   EXPECT_EQ(pipeline.error().code(), ErrorCode::kPipelineNotFound);
 
   for (const auto& where : {std::optional<std::string>("p"), std::optional<std::string>()}) {
-    auto action = service_.List(kScope, Query("no-such-action", where));
+    auto action = service_.List(kDeployScope, Query("no-such-action", where));
     ASSERT_FALSE(action.ok());
     EXPECT_EQ(action.error().code(), ErrorCode::kActionExecutionNotFound);
   }
@@ -221,27 +221,27 @@ TEST_F(DeployTargetServiceTest, UnknownPipelineAndActionExecutionAreErrors) {
 TEST_F(DeployTargetServiceTest, PagesAndFilters) {
   DeployTargetQuery query = Query(deploy_id_);
   query.max_results = 1;
-  auto first = service_.List(kScope, query);
+  auto first = service_.List(kDeployScope, query);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->targets.size(), 1U);
   ASSERT_TRUE(first->next_token.has_value());
   query.next_token = first->next_token;
-  auto second = service_.List(kScope, query);
+  auto second = service_.List(kDeployScope, query);
   ASSERT_TRUE(second.ok());
   ASSERT_EQ(second->targets.size(), 1U);
   EXPECT_LT(first->targets[0].target_id, second->targets[0].target_id);
   EXPECT_FALSE(second->next_token.has_value());
 
   query.next_token = "not-a-token";
-  auto bad = service_.List(kScope, query);
+  auto bad = service_.List(kDeployScope, query);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidNextToken);
 
   DeployTargetQuery filtered = Query(deploy_id_);
   filtered.status_filters = {{"Failed", "InProgress"}};
-  EXPECT_TRUE(service_.List(kScope, filtered)->targets.empty());
+  EXPECT_TRUE(service_.List(kDeployScope, filtered)->targets.empty());
   filtered.status_filters = {{"Failed", "Succeeded"}, {"Succeeded"}};
-  EXPECT_EQ(service_.List(kScope, filtered)->targets.size(), 2U);
+  EXPECT_EQ(service_.List(kDeployScope, filtered)->targets.size(), 2U);
 }
 
 }  // namespace

@@ -16,11 +16,11 @@ namespace {
 
 using nlohmann::json;
 
-const Scope kScope{"123456789012", "us-east-1"};
+const Scope kRulesScope{"123456789012", "us-east-1"};
 
 Status Check(json declaration) {
   ApplyDeclarationDefaults(declaration, 1);
-  return CheckDeclaration(declaration, kScope, PipelineLimits{});
+  return CheckDeclaration(declaration, kRulesScope, PipelineLimits{});
 }
 
 json& Action(json& pipeline, std::size_t stage, std::size_t action = 0) {
@@ -236,11 +236,11 @@ TEST(PipelineRulesTest, ParallelPipelinesRefuseRollbackOnFailure) {
   EXPECT_TRUE(Check(p).ok());
 }
 
-// Custom action types, as the registry would answer for kScope: a Build type
+// Custom action types, as the registry would answer for kRulesScope: a Build type
 // "Checker" version "2" taking 1-2 inputs and no outputs, with a required
 // "Url" and an optional "Depth".
 std::optional<ActionType> FakeCustomTypes(const Scope& scope, const ActionTypeId& id) {
-  if (!(scope == kScope) || id != ActionTypeId{"Build", "Custom", "Checker", "2"}) {
+  if (!(scope == kRulesScope) || id != ActionTypeId{"Build", "Custom", "Checker", "2"}) {
     return std::nullopt;
   }
   ActionType type;
@@ -258,7 +258,7 @@ std::optional<ActionType> FakeCustomTypes(const Scope& scope, const ActionTypeId
 
 Status CheckWithCustom(json declaration) {
   ApplyDeclarationDefaults(declaration, 1);
-  return CheckDeclaration(declaration, kScope, PipelineLimits{}, FakeCustomTypes);
+  return CheckDeclaration(declaration, kRulesScope, PipelineLimits{}, FakeCustomTypes);
 }
 
 json PipelineWithCustomBuild() {
@@ -341,7 +341,7 @@ TEST(PipelineRulesCustomTypeTest, BuiltInTypesNeverConsultTheLookup) {
   };
   json declaration = sluice::testing::TwoStagePipeline();
   ApplyDeclarationDefaults(declaration, 1);
-  EXPECT_TRUE(CheckDeclaration(declaration, kScope, PipelineLimits{}, counting).ok());
+  EXPECT_TRUE(CheckDeclaration(declaration, kRulesScope, PipelineLimits{}, counting).ok());
   EXPECT_EQ(calls, 0);
 }
 
