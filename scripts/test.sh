@@ -11,24 +11,32 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh --test
 jobs=$(nproc)
 
-run_suite() {  # run_suite BUILD_DIR CTEST_FILTER [cmake args...]
-  local dir=$1 filter=$2
-  shift 2
+configure_and_build() {  # configure_and_build DIR [cmake args...]
+  local dir=$1
+  shift
   echo "=== ${dir}: configure and build"
   cmake -S . -B "$dir" -G Ninja -DSLUICE_WARNINGS_AS_ERRORS=ON "$@" >/dev/null
   cmake --build "$dir"
-  echo "=== ${dir}: test"
-  (cd "$dir" && ctest --output-on-failure -j "$jobs" -R "$filter")
 }
 
 # The normal build compiles each file on its own, which proves every file
-# includes what it uses; the sanitizer builds compile files in batches (unity
-# builds), which is faster on two cores and checks the same code.
-run_suite build "." -DCMAKE_BUILD_TYPE=RelWithDebInfo
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan "." -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined \
-  -DCMAKE_UNITY_BUILD=ON
-TSAN_OPTIONS=halt_on_error=1 \
-  run_suite build-tsan "Execution|Repository|Tagging|Webhook|ActionTypeRegistry" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSLUICE_SANITIZE=thread -DCMAKE_UNITY_BUILD=ON
+# includes what it uses, and runs every test as its own ctest entry, so that
+# a failure names itself. The sanitizer builds compile files in batches
+# (unity builds) and run the unit tests in one process: a sanitized binary
+# takes most of a second to start, and ctest would start it once per test.
+configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "=== build: test"
+(cd build && ctest --output-on-failure -j "$jobs")
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined -DCMAKE_UNITY_BUILD=ON
+echo "=== build-asan: test"
+build-asan/tests/unit_tests --gtest_brief=1
+(cd build-asan && ctest --output-on-failure -j "$jobs" -L e2e)
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+configure_and_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread -DCMAKE_UNITY_BUILD=ON
+echo "=== build-tsan: test"
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit_tests --gtest_brief=1 \
+  --gtest_filter='*Execution*:*Repository*:*Tagging*:*Webhook*:*ActionTypeRegistry*'
 echo "All tests passed (normal and ASan+UBSan builds; engine, store and registries under TSan)."
