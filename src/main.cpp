@@ -5,15 +5,18 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "app/healthcheck.h"
+#include "app/init_dir.h"
 #include "app/options.h"
 #include "app/services.h"
 #include "sluice/common/clock.h"
+#include "sluice/common/ids.h"
 #include "sluice/common/logging.h"
 #include "sluice/net/server.h"
 #include "sluice/protocol/aws_json_router.h"
@@ -57,13 +60,31 @@ int main(int argc, char** argv) {
   if (options.healthcheck) return app::RunHealthcheck(options);
   SetupLogging(spdlog::level::from_str(options.log_level), options.log_format);
 
-  SystemClock clock;
-  app::Services services(clock, options);
-  // The engine runs on its own thread, never on a request's.
-  std::jthread engine_thread(
-      [&engine = services.engine()](std::stop_token stop) { engine.RunUntilStopped(stop); });
-  auto router = std::make_shared<protocol::AwsJsonRouter>(services.operations(),
-                                                          app::RouterOptionsFor(options));
+  if (options.seed) SeedIds(*options.seed);
+
+  SystemClock system_clock;
+  // --clock manual: time stands still until a test moves it.
+  std::optional<FakeClock> manual_clock;
+  if (options.manual_clock) manual_clock.emplace(options.clock_start.value_or(system_clock.Now()));
+  const Clock& clock = manual_clock ? static_cast<const Clock&>(*manual_clock) : system_clock;
+  app::Services services(clock, options, manual_clock ? &*manual_clock : nullptr);
+  if (!options.init_dir.empty()) {
+    const auto applied = app::ApplyInitDir(options.init_dir, services.operations(),
+                                           options.default_account, options.default_region);
+    if (!applied) {
+      std::cerr << "sluice: --init-dir " << applied.error().message() << "\n";
+      return 2;
+    }
+  }
+  // The engine runs on its own thread, never on a request's. On a manual
+  // clock nothing falls due by itself: the clock controls advance the engine.
+  std::jthread engine_thread;
+  if (!manual_clock) {
+    engine_thread = std::jthread(
+        [&engine = services.engine()](std::stop_token stop) { engine.RunUntilStopped(stop); });
+  }
+  auto router = std::make_shared<protocol::AwsJsonRouter>(
+      services.operations(), app::RouterOptionsFor(options), services.control_hooks());
 
   net::Server server(options.server, router);
   if (auto status = server.Start(); !status) {

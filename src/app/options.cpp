@@ -4,6 +4,8 @@
 #include <charconv>
 #include <functional>
 
+#include "sluice/common/iso8601.h"
+
 namespace sluice::app {
 
 namespace {
@@ -202,6 +204,47 @@ const std::vector<Flag>& Flags() {
          o.start_on_create = v == "true";
          return std::nullopt;
        }},
+      {"--control", "SLUICE_CONTROL",
+       "on or off: the test controls under /_sluice/ (reset, outcomes, faults, clock); off "
+       "leaves only /_sluice/health (default on)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "on" && v != "off") return "--control must be on or off";
+         o.control = v == "on";
+         return std::nullopt;
+       }},
+      {"--clock", "SLUICE_CLOCK",
+       "system or manual: with manual, time stands still until POST /_sluice/clock/advance "
+       "(default system)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "system" && v != "manual") return "--clock must be system or manual";
+         o.manual_clock = v == "manual";
+         return std::nullopt;
+       }},
+      {"--clock-start", "SLUICE_CLOCK_START",
+       "where a manual clock starts, ISO-8601 UTC like 2030-01-01T00:00:00Z (default: now)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto start = ParseIso8601(v);
+         if (!start) return "--clock-start must be an ISO-8601 UTC time like 2030-01-01T00:00:00Z";
+         o.clock_start = start;
+         return std::nullopt;
+       }},
+      {"--seed", "SLUICE_SEED",
+       "a number: every id and token sluice makes follows from it, so the same requests "
+       "give the same ids (default: random ids)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto seed = ParseNumber<std::uint64_t>(v, 0, UINT64_MAX);
+         if (!seed) return "--seed must be a number from 0 to 18446744073709551615";
+         o.seed = seed;
+         return std::nullopt;
+       }},
+      {"--init-dir", "SLUICE_INIT_DIR",
+       "a directory whose *.json files (CreatePipeline, CreateCustomActionType or PutWebhook "
+       "request bodies) are applied in name order before the server listens",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--init-dir needs a directory";
+         o.init_dir = v;
+         return std::nullopt;
+       }},
   };
   return flags;
 }
@@ -249,6 +292,9 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
       value = args[++i];
     }
     if (auto error = flag->apply(options, *value)) return {std::nullopt, *error};
+  }
+  if (options.clock_start && !options.manual_clock) {
+    return {std::nullopt, "--clock-start needs --clock manual: the system clock cannot be set"};
   }
   return {options, {}};
 }

@@ -2,11 +2,13 @@
 // Parsing is a pure function so that it is unit-tested without a process.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sluice/common/clock.h"
 #include "sluice/common/logging.h"
 #include "sluice/domain/engine/execution_engine.h"
 #include "sluice/domain/pipeline/pipeline_service.h"
@@ -23,6 +25,12 @@ struct Options {
   domain::EngineOptions engine;
   domain::PipelineServiceLimits pipelines;
   bool start_on_create = true;
+  // Test controls (README "Test controls").
+  bool control = true;            // --control off: only /_sluice/health answers
+  bool manual_clock = false;      // --clock manual: time moves when a test says so
+  std::optional<Clock::TimePoint> clock_start;  // where a manual clock starts
+  std::optional<std::uint64_t> seed;            // --seed: ids follow from it
+  std::string init_dir;           // --init-dir: applied at start
   bool show_help = false;
   bool show_version = false;
   bool healthcheck = false;  // --healthcheck: probe a running server and exit

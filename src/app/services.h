@@ -1,7 +1,8 @@
 // Services: everything under the wire, wired as the server runs it: the
 // in-memory store, the pipeline and execution services, the execution engine,
 // the action type and webhook registries, the deploy target simulation, the
-// tagging service and the operation table that routes to them. main() builds
+// tagging service and the operation table that routes to them, and the test
+// controls (scripted outcomes, wire faults, the /_sluice/ surface). main() builds
 // one over the system clock and runs the engine on a thread of its own; the
 // fuzzers (tests/fuzz) build one over a FakeClock and step the engine
 // themselves, so both exercise the same wiring.
@@ -10,6 +11,11 @@
 // the parts hold references to each other.
 #pragma once
 
+#include <memory>
+
+#include "control/control_surface.h"
+#include "control/fault_rules.h"
+#include "control/outcome_rules.h"
 #include "options.h"
 #include "sluice/api/operation_table.h"
 #include "sluice/common/clock.h"
@@ -27,17 +33,22 @@ namespace sluice::app {
 
 class Services {
  public:
-  // `clock` must outlive the Services.
-  Services(const Clock& clock, const Options& options);
+  // `clock` must outlive the Services; `manual_clock`, if given, is the same
+  // clock, which the /_sluice/clock controls move.
+  Services(const Clock& clock, const Options& options, FakeClock* manual_clock = nullptr);
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
 
   const api::OperationTable& operations() const { return operations_; }
   // Whoever owns the Services drives the engine (RunUntilStopped or Advance).
   domain::ExecutionEngine& engine() { return engine_; }
+  // What the router needs of the test controls (none when --control off).
+  protocol::ControlHooks control_hooks();
 
  private:
   // Declared in dependency order: each part refers only to those above it.
+  control::OutcomeRules outcomes_;  // the engine asks them
+  control::FaultRules faults_;      // the router asks them
   store::InMemoryPipelineRepository repository_;
   domain::ActionTypeRegistry action_types_;  // pipelines may use its custom types
   domain::PipelineService pipelines_;
@@ -47,6 +58,7 @@ class Services {
   domain::WebhookRegistry webhooks_;
   domain::TaggingService tagging_;
   api::OperationTable operations_;
+  std::unique_ptr<control::ControlSurface> control_;  // null: --control off
 };
 
 // The router's settings, taken from the same options.

@@ -5,6 +5,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "json_body.h"
 #include "sluice/api/model.h"
@@ -43,29 +44,40 @@ net::HttpResponse MakeResponse(unsigned status, unsigned http_version, std::stri
   return response;
 }
 
-net::HttpResponse MakeError(const ServiceError& error, unsigned http_version,
-                            const std::string& request_id) {
-  const WireError wire = MapError(error.code());
-  const nlohmann::json body = {{"__type", wire.type}, {"message", error.message()}};
+net::HttpResponse MakeError(std::string_view type, unsigned status, const std::string& message,
+                            unsigned http_version, const std::string& request_id) {
+  const nlohmann::json body = {{"__type", type}, {"message", message}};
   // Messages may quote the request's own bytes (its path, its X-Amz-Target),
   // which need not be UTF-8; dump() would throw on them outside any handler
   // and end the process, so invalid bytes become U+FFFD instead.
-  auto response = MakeResponse(wire.status, http_version,
+  auto response = MakeResponse(status, http_version,
                                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                                request_id);
-  response.set("x-amzn-ErrorType", Beast(wire.type));
+  response.set("x-amzn-ErrorType", Beast(type));
   return response;
+}
+
+net::HttpResponse MakeError(const ServiceError& error, unsigned http_version,
+                            const std::string& request_id) {
+  const WireError wire = MapError(error.code());
+  return MakeError(wire.type, wire.status, error.message(), http_version, request_id);
 }
 
 }  // namespace
 
 struct AwsJsonRouter::Outcome {
+  Outcome(Result<std::string> result, std::optional<WireFault> fault = std::nullopt)
+      : body(std::move(result)), injected(std::move(fault)) {}
+
   Result<std::string> body;
+  std::optional<WireFault> injected;  // a test's fault, answered instead
 };
 
-AwsJsonRouter::AwsJsonRouter(const api::OperationTable& operations, RouterOptions options)
+AwsJsonRouter::AwsJsonRouter(const api::OperationTable& operations, RouterOptions options,
+                             ControlHooks hooks)
     : operations_(operations),
       options_(std::move(options)),
+      hooks_(std::move(hooks)),
       started_(std::chrono::steady_clock::now()) {}
 
 net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
@@ -73,12 +85,16 @@ net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
   if (request.method() == http::verb::get && request.target() == "/_sluice/health") {
     return Health(request.version());
   }
+  if (request.target().starts_with("/_sluice/")) return Control(request);
   api::CallContext context{RandomUuid(), options_.default_account, options_.default_region, {}};
   std::string operation = "-";
   Outcome outcome = Dispatch(request, context, operation);
 
   net::HttpResponse response =
-      outcome.body.ok()
+      outcome.injected ? MakeError(outcome.injected->type, outcome.injected->status,
+                                   outcome.injected->message, request.version(),
+                                   context.request_id)
+      : outcome.body.ok()
           ? MakeResponse(200, request.version(), std::move(outcome.body.value()), context.request_id)
           : MakeError(outcome.body.error(), request.version(), context.request_id);
 
@@ -87,8 +103,9 @@ net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
 
   const auto latency = std::chrono::duration<double, std::milli>(
       std::chrono::steady_clock::now() - start);
-  const auto error = outcome.body.ok() ? std::string_view("-")
-                                       : MapError(outcome.body.error().code()).type;
+  const auto error = outcome.injected   ? std::string_view(outcome.injected->type)
+                     : outcome.body.ok() ? std::string_view("-")
+                                         : MapError(outcome.body.error().code()).type;
   Logger(kProtocolLogger)
       ->info("request_id={} op={} account={} region={} status={} error={} latency_ms={:.3f}",
              context.request_id, operation, context.account_id, context.region,
@@ -133,16 +150,39 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
   }
   operation = std::string(op->name);
 
+  std::optional<InjectedFault> fault;
+  if (hooks_.faults != nullptr) {
+    fault = hooks_.faults->Draw(operation, context.account_id, context.region);
+    // On the request's own thread: a slow answer, as a slow service gives.
+    if (fault && fault->latency.count() > 0) std::this_thread::sleep_for(fault->latency);
+    if (fault && fault->error && !fault->after) return {ServiceError::Internal(""), fault->error};
+  }
   auto input = ParseJsonBody(request.body());
   if (!input) return {input.error()};
   try {
-    return {operations_.Invoke(context, *op, *input)};
+    Outcome outcome{operations_.Invoke(context, *op, *input)};
+    // "after": the call ran; its answer is lost on the way back.
+    if (fault && fault->error) outcome.injected = fault->error;
+    return outcome;
   } catch (const std::exception& e) {
     // Last resort: a bug must not take the connection or the process down.
     Logger(kProtocolLogger)->error("request_id={} op={} internal failure: {}",
                                    context.request_id, operation, e.what());
     return {ServiceError::Internal("An internal error occurred")};
   }
+}
+
+net::HttpResponse AwsJsonRouter::Control(const net::HttpRequest& request) const {
+  if (hooks_.control) return hooks_.control(request);
+  const nlohmann::json body = {
+      {"error", "NotFound"},
+      {"message", "the /_sluice/ controls are off (--control off); only GET /_sluice/health answers"},
+      {"field", nullptr}};
+  net::HttpResponse response{http::status::not_found, request.version()};
+  response.set(http::field::server, "sluice");
+  response.set(http::field::content_type, "application/json");
+  response.body() = body.dump();
+  return response;
 }
 
 net::HttpResponse AwsJsonRouter::Health(unsigned http_version) const {

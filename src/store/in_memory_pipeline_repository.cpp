@@ -119,6 +119,13 @@ bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_
   return true;
 }
 
+std::size_t InMemoryPipelineRepository::RemoveAll(const domain::ScopeFilter& filter) {
+  WriterLock lock(mutex_);
+  return domain::EraseScopes(scopes_, filter, [](const Pipelines& pipelines) {
+    return pipelines.size();
+  });
+}
+
 std::vector<domain::PipelineSummary> InMemoryPipelineRepository::ListAfter(
     const domain::Scope& scope, std::string_view after, std::size_t limit) const {
   ReaderLock lock(mutex_);

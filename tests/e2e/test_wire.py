@@ -204,8 +204,7 @@ class WireTest(ServerTestCase):
         self.assertAwsError(status, headers, body, status, json.loads(body)["__type"])
 
     def test_other_paths_and_methods(self):
-        for method, path in (("POST", "/other"), ("PUT", "/"), ("DELETE", "/"),
-                             ("GET", "/_sluice/nothing"), ("POST", "/_sluice/health")):
+        for method, path in (("POST", "/other"), ("PUT", "/"), ("DELETE", "/")):
             with self.subTest(method=method, path=path):
                 status, headers, body = self.server.raw(
                     "{}", method=method, path=path, target=TARGET_PREFIX + "ListPipelines")
@@ -213,6 +212,25 @@ class WireTest(ServerTestCase):
                 self.assertLess(status, 500)
                 parsed = json.loads(body)
                 self.assertAwsError(status, headers, parsed, status, parsed["__type"])
+
+    def test_unknown_controls_answer_in_the_controls_shape(self):
+        # /_sluice/ is the test controls' surface, not the AWS wire: its errors
+        # are {"error", "message", "field"}, with 404 for a path it lacks and
+        # 405 for a method a path does not take.
+        for method, path, expected in (("GET", "/_sluice/nothing", 404),
+                                       ("POST", "/_sluice/health", 405),
+                                       ("HEAD", "/_sluice/reset", 405)):
+            with self.subTest(method=method, path=path):
+                status, headers, body = self.server.raw(
+                    "{}", method=method, path=path, target=TARGET_PREFIX + "ListPipelines")
+                self.assertEqual(status, expected)
+                self.assertEqual(headers.get("content-type"), "application/json")
+                if method == "HEAD":
+                    self.assertFalse(body)
+                    continue
+                parsed = json.loads(body)
+                self.assertEqual(set(parsed), {"error", "message", "field"})
+                self.assertIn(path, parsed["message"])
 
     def test_health(self):
         status, headers, body = self.server.raw(None, method="GET", path="/_sluice/health")

@@ -24,7 +24,7 @@ class SystemClock final : public Clock {
   }
 };
 
-// A clock that moves only when told to.
+// A clock that moves only when told to: the unit tests' and --clock manual's.
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(TimePoint start = TimePoint(Duration(1'700'000'000'000)))
@@ -32,6 +32,13 @@ class FakeClock final : public Clock {
 
   TimePoint Now() const override { return TimePoint(Duration(now_ms_.load())); }
   void Advance(Duration d) { now_ms_ += d.count(); }
+  // Moves to `when`; never back, as time does not go back.
+  void Set(TimePoint when) {
+    auto current = now_ms_.load();
+    const auto target = when.time_since_epoch().count();
+    while (target > current && !now_ms_.compare_exchange_weak(current, target)) {
+    }
+  }
 
  private:
   std::atomic<Duration::rep> now_ms_;

@@ -1,4 +1,6 @@
-// Random identifiers. Thread-safe: each thread has its own generator.
+// Identifiers, random by default. Thread-safe: each thread has its own
+// generator, unless the ids are seeded (--seed), when all threads draw from
+// one sequence so that the same requests in the same order get the same ids.
 #pragma once
 
 #include <compare>
@@ -35,5 +37,13 @@ struct UuidHash {
 
 // A random (version 4) UUID in its canonical lower-case form.
 std::string RandomUuid();
+
+// From now on every id (and DrawRandom) follows from `seed`; nullopt goes
+// back to random ids.
+void SeedIds(std::optional<std::uint64_t> seed);
+// 64 random bits from the id source: seeded or not, as ids are.
+std::uint64_t DrawRandom();
+// A number in [0, 1) from the id source.
+double DrawUnit();
 
 }  // namespace sluice

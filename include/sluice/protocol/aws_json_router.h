@@ -2,16 +2,20 @@
 // reads the operation from X-Amz-Target and the caller from the SigV4
 // credential scope, decodes the JSON body, runs the operation through the
 // OperationTable and writes the response or an AWS-shaped error with its
-// x-amzn-RequestId. It also answers GET /_sluice/health, and logs one access
-// line per request. Thread-safe: it keeps no per-request state.
+// x-amzn-RequestId. It also answers GET /_sluice/health, hands the rest of
+// /_sluice/ to the test controls (or refuses it when they are off), draws
+// wire faults for AWS calls, and logs one access line per request.
+// Thread-safe: it keeps no per-request state.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "sluice/api/operation_table.h"
 #include "sluice/net/request_handler.h"
+#include "sluice/protocol/fault_injector.h"
 
 namespace sluice::protocol {
 
@@ -22,9 +26,17 @@ struct RouterOptions {
   std::size_t body_limit = 0;   // reported in the too-large error
 };
 
+// The test controls, as the router reaches them: both optional.
+struct ControlHooks {
+  // Answers a request under /_sluice/ (health aside); none: controls off.
+  std::function<net::HttpResponse(const net::HttpRequest&)> control;
+  FaultInjector* faults = nullptr;  // must outlive the router
+};
+
 class AwsJsonRouter final : public net::RequestHandler {
  public:
-  AwsJsonRouter(const api::OperationTable& operations, RouterOptions options);
+  AwsJsonRouter(const api::OperationTable& operations, RouterOptions options,
+                ControlHooks hooks = {});
 
   net::HttpResponse Handle(net::HttpRequest&& request) override;
   net::HttpResponse Reject(net::RejectReason reason, unsigned http_version) override;
@@ -33,10 +45,12 @@ class AwsJsonRouter final : public net::RequestHandler {
   struct Outcome;
   Outcome Dispatch(const net::HttpRequest& request, api::CallContext& context,
                    std::string& operation) const;
+  net::HttpResponse Control(const net::HttpRequest& request) const;
   net::HttpResponse Health(unsigned http_version) const;
 
   const api::OperationTable& operations_;
   RouterOptions options_;
+  ControlHooks hooks_;
   std::chrono::steady_clock::time_point started_;
 };
 

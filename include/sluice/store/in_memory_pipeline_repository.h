@@ -25,6 +25,7 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
   Result<std::shared_ptr<const domain::PipelineView>> LatestView(
       const domain::Scope& scope, std::string_view name) const override;
   bool Remove(const domain::Scope& scope, std::string_view name) override;
+  std::size_t RemoveAll(const domain::ScopeFilter& filter) override;
   std::vector<domain::PipelineSummary> ListAfter(const domain::Scope& scope,
                                                  std::string_view after,
                                                  std::size_t limit) const override;

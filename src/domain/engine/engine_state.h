@@ -26,6 +26,7 @@
 
 #include "sluice/common/ids.h"
 #include "sluice/domain/engine/execution_engine.h"
+#include "sluice/domain/engine/outcome_policy.h"
 #include "sluice/domain/engine/source_revisions.h"
 #include "sluice/domain/engine/variable_resolver.h"
 
@@ -81,7 +82,11 @@ struct ActionExtras {
   std::string error_code;
   std::string error_message;
   std::optional<int> percent_complete;
-  std::map<std::string, std::string> output_variables;  // a worker's
+  std::map<std::string, std::string> output_variables;  // a worker's or a test's
+  // A test scripted this action (outcome_policy.h): what it gave wins over
+  // what the simulation would report. `script` waits to be applied.
+  bool scripted = false;
+  std::unique_ptr<ScriptedOutcome> script;
   // Configuration values whose resolved value differs from the declared one.
   std::vector<std::pair<std::string, std::string>> resolved;
   // Resolution stopped at this many keys (in key order): the rest have no

@@ -66,6 +66,12 @@ bool ExecutionEngine::StartCondition(PipelineRuntime& /*runtime*/, Run& run, Con
     rule_run.rule_execution_id = RandomUuid();
     rule_run.start_time = rule_run.last_update_time = now;
     rule_run.due = now + options_.action_duration;
+    if (auto script = Scripted(run, {}, rule.name, rule.category, rule.owner, rule.provider)) {
+      // A held rule would hold its stage with nothing to release it: rules
+      // take a scripted result and duration only.
+      rule_run.due = now + script->duration.value_or(options_.action_duration);
+      rule_run.script = std::make_shared<const ScriptedOutcome>(std::move(*script));
+    }
     rule_run.category = rule.category;
     rule_run.owner = rule.owner;
     rule_run.provider = rule.provider;
@@ -107,8 +113,10 @@ void ExecutionEngine::AdvanceCondition(PipelineRuntime& runtime, Run& run, Clock
       rule.resolved_configuration[key] = std::move(*resolved_value);
     }
     if (!resolved) continue;
-    const RuleOutcome outcome = EvaluateRule(condition.rules[i], rule.resolved_configuration, now,
-                                             options_.external_rules_succeed);
+    const RuleOutcome outcome =
+        rule.script ? ScriptedRuleOutcome(*rule.script)
+                    : EvaluateRule(condition.rules[i], rule.resolved_configuration, now,
+                                   options_.external_rules_succeed);
     rule.status = outcome.succeeded ? ActionStatus::kSucceeded : ActionStatus::kFailed;
     rule.summary = outcome.summary;
     rule.error_code = outcome.error_code;

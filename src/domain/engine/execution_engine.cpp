@@ -67,8 +67,13 @@ bool IsFinished(ExecutionStatus status) {
   return status != ExecutionStatus::kInProgress && status != ExecutionStatus::kStopping;
 }
 
-ExecutionEngine::ExecutionEngine(const Clock& clock, EngineOptions options, ChangeSink* changes)
-    : clock_(clock), options_(options), changes_(changes), log_(Logger(kEngineLogger)) {}
+ExecutionEngine::ExecutionEngine(const Clock& clock, EngineOptions options, ChangeSink* changes,
+                                 OutcomePolicy* outcomes)
+    : clock_(clock),
+      options_(options),
+      changes_(changes),
+      outcomes_(outcomes),
+      log_(Logger(kEngineLogger)) {}
 
 ExecutionEngine::~ExecutionEngine() = default;
 
@@ -325,6 +330,15 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionReco
     if (*resolved_value != value) action_run.Extras().resolved.emplace_back(key, std::move(*resolved_value));
     ++resolved;
   }
+  if (auto script = Scripted(run, action.name, {}, ToString(action.category),
+                             ToString(action.owner), action.provider)) {
+    // A test decides it: no approver, worker or simulation.
+    if (!script->hold) action_run.due = now + script->duration.value_or(options_.action_duration);
+    ActionExtras& extras = action_run.Extras();
+    extras.scripted = true;
+    extras.script = std::make_unique<ScriptedOutcome>(std::move(*script));
+    return;
+  }
   if (WaitsForApproval(action)) {
     action_run.Extras().token = RandomUuid();
     action_run.deadline =
@@ -351,7 +365,12 @@ void ExecutionEngine::SucceedAction(Run& run, ActionRecord& action) {
   }
   if (view.ns.empty()) return;
   if (stage_run.stage == 0 && !run.rollback()) {
-    run.running->variables[view.ns] = run.Source(run.Origin(), action.action).output_variables;
+    auto& variables = run.running->variables[view.ns];
+    variables = run.Source(run.Origin(), action.action).output_variables;
+    // A scripted source action's variables add to (and win over) its own.
+    if (action.extras && action.extras->scripted) {
+      for (const auto& [key, value] : action.extras->output_variables) variables[key] = value;
+    }
   } else if (action.extras) {
     run.running->variables[view.ns] = action.extras->output_variables;
   } else {
@@ -540,7 +559,7 @@ void ExecutionEngine::Advance() {
       for (ActionRecord& action : stage_run.actions) {
         if (action.status != ActionStatus::kInProgress) continue;
         if (action.due && *action.due <= now) {
-          SucceedAction(run, action);
+          CompleteDue(run, action);
           completed_any = true;
         } else if (action.deadline && *action.deadline <= now) {
           TimeOut(run, action);
@@ -553,7 +572,7 @@ void ExecutionEngine::Advance() {
   }
 }
 
-std::optional<Clock::TimePoint> ExecutionEngine::EarliestDue(const Run& run) {
+std::optional<Clock::TimePoint> ExecutionEngine::EarliestDue(const Run& run, bool deadlines) {
   std::optional<Clock::TimePoint> next;
   const auto consider = [&next](const std::optional<Clock::TimePoint>& when) {
     if (when && (!next || *when < *next)) next = when;
@@ -568,25 +587,25 @@ std::optional<Clock::TimePoint> ExecutionEngine::EarliestDue(const Run& run) {
   for (const ActionRecord& action : stage.actions) {
     if (action.status != ActionStatus::kInProgress) continue;
     consider(action.due);
-    consider(action.deadline);
+    if (deadlines) consider(action.deadline);
   }
   return next;
 }
 
-std::optional<Clock::TimePoint> ExecutionEngine::NextDueLocked() const {
+std::optional<Clock::TimePoint> ExecutionEngine::NextDueLocked(bool deadlines) const {
   std::optional<Clock::TimePoint> next;
   for (const PipelineRuntime* runtime : busy_) {
     for (const Run* run : runtime->active) {
-      const auto due = EarliestDue(*run);
+      const auto due = EarliestDue(*run, deadlines);
       if (due && (!next || *due < *next)) next = due;
     }
   }
   return next;
 }
 
-std::optional<Clock::TimePoint> ExecutionEngine::NextDue() const {
+std::optional<Clock::TimePoint> ExecutionEngine::NextDue(bool deadlines) const {
   MutexLock lock(mutex_);
-  return NextDueLocked();
+  return NextDueLocked(deadlines);
 }
 
 void ExecutionEngine::ScheduleChanged() {
@@ -762,13 +781,35 @@ void ExecutionEngine::CancelForUpdate(PipelineRuntime& runtime, Run& run) {
 void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
   MutexLock lock(mutex_);
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  if (it == pipelines_.end()) return;
-  busy_.erase(it->second.get());
-  for (const auto& run : it->second->runs) {
-    if (!run->extras) continue;
-    for (const std::string& job : run->extras->jobs) jobs_.erase(job);
+  if (it != pipelines_.end()) Drop(it);
+}
+
+EngineRemoval ExecutionEngine::RemoveAll(const ScopeFilter& filter) {
+  MutexLock lock(mutex_);
+  EngineRemoval removed;
+  for (auto it = pipelines_.begin(); it != pipelines_.end();) {
+    if (!filter.Matches(it->second->scope)) {
+      ++it;
+      continue;
+    }
+    removed.executions += it->second->runs.size();
+    removed.jobs += Drop(it++);
   }
-  pipelines_.erase(it);
+  // Whatever the engine's thread sleeps to may be gone.
+  ScheduleChanged();
+  return removed;
+}
+
+std::size_t ExecutionEngine::Drop(Runtimes::iterator runtime) {
+  // Off the busy list first: no engine step runs for these executions again.
+  busy_.erase(runtime->second.get());
+  std::size_t jobs = 0;
+  for (const auto& run : runtime->second->runs) {
+    if (!run->extras) continue;
+    for (const std::string& job : run->extras->jobs) jobs += jobs_.erase(job);
+  }
+  pipelines_.erase(runtime);
+  return jobs;
 }
 
 }  // namespace sluice::domain

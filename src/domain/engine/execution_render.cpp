@@ -148,6 +148,14 @@ ActionRun ExecutionEngine::Run::RenderAction(std::size_t stage, std::size_t posi
   if (stage_record.stage == 0 && !rollback()) {
     // A source action reports what it picked up when the execution started.
     SourceOutcome source = Source(Origin(), record.action);
+    if (record.extras && record.extras->scripted) {
+      // What a test scripted wins over what the source picked up.
+      for (auto& [key, value] : action.output_variables) source.output_variables[key] = value;
+      if (!action.summary.empty()) source.action_summary = action.summary;
+      if (!action.external_execution_id.empty()) {
+        source.revision.revision_id = action.external_execution_id;
+      }
+    }
     action.output_variables = std::move(source.output_variables);
     action.summary = std::move(source.action_summary);
     action.external_execution_id = std::move(source.revision.revision_id);

@@ -240,4 +240,16 @@ RuleOutcome EvaluateRule(const RuleView& rule, const std::map<std::string, std::
           {}, {}};
 }
 
+RuleOutcome ScriptedRuleOutcome(const ScriptedOutcome& script) {
+  RuleOutcome outcome;
+  outcome.succeeded = script.succeeded;
+  if (!script.succeeded) {
+    outcome.error_code = script.error_code;
+    outcome.error_message = script.error_message;
+  }
+  outcome.summary = script.summary.value_or(script.succeeded ? "Scripted to succeed"
+                                                             : script.error_message);
+  return outcome;
+}
+
 }  // namespace sluice::domain

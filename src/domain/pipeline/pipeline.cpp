@@ -4,6 +4,18 @@ namespace sluice::domain {
 
 std::string ScopeKey(const Scope& scope) { return scope.account_id + "/" + scope.region; }
 
+bool ScopeFilter::Matches(const Scope& scope) const {
+  return (!account_id || *account_id == scope.account_id) && (!region || *region == scope.region);
+}
+
+bool ScopeFilter::MatchesKey(std::string_view key) const {
+  const auto slash = key.find('/');
+  if (slash == std::string_view::npos) return false;
+  const auto rest = key.substr(slash + 1);
+  return Matches(Scope{std::string(key.substr(0, slash)),
+                       std::string(rest.substr(0, rest.find('/')))});
+}
+
 std::string_view ToString(PipelineType type) {
   return type == PipelineType::kV2 ? "V2" : "V1";
 }

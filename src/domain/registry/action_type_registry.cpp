@@ -130,6 +130,15 @@ Result<ActionType> ActionTypeRegistry::CreateCustom(const Scope& scope, ActionTy
   return definition;
 }
 
+std::size_t ActionTypeRegistry::RemoveAll(const ScopeFilter& filter) {
+  const MutexLock lock(mutex_);
+  return EraseScopes(scopes_, filter, [](const ScopeTypes& types) {
+    std::size_t live = 0;
+    for (const auto& [key, entry] : types.custom) live += entry.deleted ? 0 : 1;
+    return live;
+  });
+}
+
 void ActionTypeRegistry::DeleteCustom(const Scope& scope, std::string_view category,
                                       std::string_view provider, std::string_view version) {
   const ActionTypeId id{std::string(category), "Custom", std::string(provider),

@@ -167,6 +167,11 @@ std::optional<Webhook> WebhookRegistry::Find(const Scope& scope, std::string_vie
   return *found;
 }
 
+std::size_t WebhookRegistry::RemoveAll(const ScopeFilter& filter) {
+  WriterLock lock(mutex_);
+  return EraseScopes(scopes_, filter, [](const Webhooks& webhooks) { return webhooks.size(); });
+}
+
 void WebhookRegistry::Delete(const Scope& scope, std::string_view name) {
   WriterLock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));

@@ -62,7 +62,34 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"--default-account", "12345"},
                       std::vector<std::string>{"--body-limit", "10"},
                       std::vector<std::string>{"--max-pipelines", "0"},
+                      std::vector<std::string>{"--control", "maybe"},
+                      std::vector<std::string>{"--clock", "fast"},
+                      std::vector<std::string>{"--clock", "manual", "--clock-start", "yesterday"},
+                      // The system clock cannot be set.
+                      std::vector<std::string>{"--clock-start", "2030-01-01T00:00:00Z"},
+                      std::vector<std::string>{"--seed", "-1"},
+                      std::vector<std::string>{"--init-dir", ""},
                       std::vector<std::string>{"--no-such-flag"}));
+
+TEST(OptionsTest, TestControlFlags) {
+  const auto outcome =
+      ParseOptions({"--clock", "manual", "--clock-start", "2030-01-02T03:04:05Z", "--seed", "42",
+                    "--init-dir", "/init"},
+                   {{"SLUICE_CONTROL", "off"}});
+  ASSERT_TRUE(outcome.options.has_value()) << outcome.error;
+  const Options& options = *outcome.options;
+  EXPECT_FALSE(options.control);
+  EXPECT_TRUE(options.manual_clock);
+  ASSERT_TRUE(options.clock_start.has_value());
+  EXPECT_EQ(options.clock_start->time_since_epoch().count(), 1'893'553'445'000);
+  EXPECT_EQ(options.seed, 42U);
+  EXPECT_EQ(options.init_dir, "/init");
+  const auto defaults = ParseOptions({}, {});
+  ASSERT_TRUE(defaults.options.has_value());
+  EXPECT_TRUE(defaults.options->control);
+  EXPECT_FALSE(defaults.options->manual_clock);
+  EXPECT_FALSE(defaults.options->seed.has_value());
+}
 
 TEST(OptionsTest, BadEnvironmentValueNamesTheVariable) {
   const auto outcome = ParseOptions({}, {{"SLUICE_PORT", "x"}});

@@ -4,6 +4,8 @@
 
 #include <regex>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -19,6 +21,35 @@ TEST(RandomUuidTest, IsCanonicalVersion4) {
 TEST(RandomUuidTest, DoesNotRepeat) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) ASSERT_TRUE(seen.insert(RandomUuid()).second);
+}
+
+TEST(SeededIdsTest, TheSameSeedGivesTheSameIdsAndAnotherSeedOthers) {
+  const auto draw = [](std::optional<std::uint64_t> seed) {
+    SeedIds(seed);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 100; ++i) ids.push_back(RandomUuid());
+    return ids;
+  };
+  const auto first = draw(7);
+  const auto again = draw(7);
+  const auto other = draw(8);
+  const auto random = draw(std::nullopt);  // back to random for the tests after
+  EXPECT_EQ(first, again);
+  EXPECT_NE(first, other);
+  EXPECT_NE(first, random);
+  EXPECT_EQ(std::set<std::string>(first.begin(), first.end()).size(), first.size());
+  const std::regex v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  for (const auto& id : first) EXPECT_TRUE(std::regex_match(id, v4)) << id;
+}
+
+TEST(SeededIdsTest, UnitDrawsStayInTheUnitInterval) {
+  SeedIds(3);
+  for (int i = 0; i < 1000; ++i) {
+    const double unit = DrawUnit();
+    ASSERT_GE(unit, 0.0);
+    ASSERT_LT(unit, 1.0);
+  }
+  SeedIds(std::nullopt);
 }
 
 TEST(UuidTest, ParsesWhatItRenders) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@
 #include "sluice/domain/pipeline/pipeline.h"
 
 namespace sluice::domain {
+
+struct ScriptedOutcome;  // outcome_policy.h
 
 enum class ExecutionStatus : std::uint8_t { kInProgress, kStopping, kStopped, kSucceeded, kSuperseded, kFailed, kCancelled };
 enum class StageStatus : std::uint8_t { kInProgress, kStopping, kStopped, kSucceeded, kFailed, kCancelled, kSkipped };
@@ -120,6 +123,8 @@ struct RuleRun {
   std::string summary;
   std::string error_code;
   std::string error_message;
+  // What a test scripted for it (outcome_policy.h), if anything.
+  std::shared_ptr<const ScriptedOutcome> script;
 };
 
 // One evaluation of a stage's beforeEntry, onSuccess or onFailure condition.

@@ -34,6 +34,7 @@
 #include "sluice/common/result.h"
 #include "sluice/domain/engine/execution.h"
 #include "sluice/domain/engine/job.h"
+#include "sluice/domain/engine/outcome_policy.h"
 #include "sluice/domain/pipeline/pipeline_view.h"
 
 namespace spdlog {
@@ -149,11 +150,30 @@ struct RuleExecutionRecord {
 struct ActionRecord;  // an action run as the engine keeps it (src/domain/engine_state.h)
 struct StageRecord;   // a stage run as the engine keeps it (src/domain/engine_state.h)
 
+// An execution that waits on something no clock moves on: a person, a
+// worker, a held action, or a transition into a stage.
+struct WaitingWork {
+  Scope scope;
+  std::string pipeline;
+  std::string execution_id;
+  std::string stage;
+  std::string action;  // empty when it waits to enter `stage`
+  std::string on;      // "approval", "job", "hold" or "stage"
+};
+
+// What a reset removed from the engine.
+struct EngineRemoval {
+  std::size_t executions = 0;
+  std::size_t jobs = 0;
+};
+
 class ExecutionEngine {
  public:
   // Every status change is handed to `changes` (change_sink.h), if given;
-  // it must outlive the engine.
-  ExecutionEngine(const Clock& clock, EngineOptions options = {}, ChangeSink* changes = nullptr);
+  // `outcomes` (outcome_policy.h), if given, may script what actions and
+  // rules do. Both must outlive the engine.
+  ExecutionEngine(const Clock& clock, EngineOptions options = {}, ChangeSink* changes = nullptr,
+                  OutcomePolicy* outcomes = nullptr);
   ~ExecutionEngine();
   ExecutionEngine(const ExecutionEngine&) = delete;
   ExecutionEngine& operator=(const ExecutionEngine&) = delete;
@@ -167,8 +187,12 @@ class ExecutionEngine {
   // Does everything due at clock.Now(): completes actions, moves executions
   // on, lets waiting executions into freed stages.
   void Advance();
-  // When Advance() next has something to do.
-  std::optional<Clock::TimePoint> NextDue() const;
+  // When Advance() next has something to do. Without `deadlines`, only
+  // work that runs by itself counts (an action or rule completing), not a
+  // deadline for someone else's answer (an approval's or a job's timeout).
+  std::optional<Clock::TimePoint> NextDue(bool deadlines = true) const;
+  // The executions in progress that wait on nothing timed.
+  std::vector<WaitingWork> Waiting() const;
 
   // Calls Advance() whenever work falls due, until `stop` is requested.
   void RunUntilStopped(std::stop_token stop);
@@ -224,6 +248,14 @@ class ExecutionEngine {
   Status FailJob(const Scope& scope, std::string_view job_id, const JobFailure& failure,
                  const std::optional<std::string>& client_token);
 
+  // A test's answer for the action `action` of `stage` that `execution_id`
+  // runs now: applied at once, whatever the action waited for (a hold, an
+  // approval, a job, its simulated duration). ActionNotFoundException
+  // when the execution is not running that action.
+  Status CompleteAction(const Scope& scope, std::string_view pipeline,
+                        std::string_view execution_id, std::string_view stage,
+                        std::string_view action, const ScriptedOutcome& outcome);
+
   // RollbackStage: a new ROLLBACK execution that runs `stage` again with
   // the revisions and artifacts of `target_id`, an earlier execution that
   // succeeded there. Returns the new execution's id.
@@ -246,12 +278,19 @@ class ExecutionEngine {
   void PipelineUpdated(const Scope& scope, std::string_view pipeline);
   // Drops every execution of a deleted pipeline.
   void Forget(const Scope& scope, std::string_view pipeline);
+  // A reset: drops every execution, job and transition block of the scopes
+  // `filter` matches. Work in flight is dropped with them: no step runs for
+  // them afterwards, and their tokens and job ids name nothing.
+  EngineRemoval RemoveAll(const ScopeFilter& filter);
 
  private:
   struct Run;
   struct PipelineRuntime;
+  using Runtimes = std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>>;
 
   PipelineRuntime& RuntimeFor(const Scope& scope, std::string_view pipeline) REQUIRES(mutex_);
+  // Drops a runtime with its runs and their jobs; returns how many jobs went.
+  std::size_t Drop(Runtimes::iterator runtime) REQUIRES(mutex_);
   // The pipeline's runtime; null when it has never run.
   PipelineRuntime* FindRuntime(const Scope& scope, std::string_view pipeline) REQUIRES(mutex_);
   const PipelineRuntime* FindRuntime(const Scope& scope, std::string_view pipeline) const REQUIRES(mutex_);
@@ -296,10 +335,18 @@ class ExecutionEngine {
   void WakeIfSooner(std::optional<Clock::TimePoint> due) REQUIRES(mutex_);
   // When the engine must next act on `run` (an action or rule completing, or
   // a deadline), in the stage it is in; none when it waits on nothing timed.
-  static std::optional<Clock::TimePoint> EarliestDue(const Run& run);
-  std::optional<Clock::TimePoint> NextDueLocked() const REQUIRES(mutex_);
+  static std::optional<Clock::TimePoint> EarliestDue(const Run& run, bool deadlines = true);
+  std::optional<Clock::TimePoint> NextDueLocked(bool deadlines = true) const REQUIRES(mutex_);
   bool Blocked(const PipelineRuntime& runtime, const Run& run, std::size_t stage) const REQUIRES(mutex_);
   void StartAction(Run& run, const ActionView& action, ActionRecord& action_run) REQUIRES(mutex_);
+  // What the outcome policy scripts for an action (or a condition rule,
+  // with `rule` named) of the stage `run` is in.
+  std::optional<ScriptedOutcome> Scripted(const Run& run, std::string_view action,
+                                          std::string_view rule, std::string_view category,
+                                          std::string_view owner, std::string_view provider);
+  // An action whose due time came: its scripted outcome, else success.
+  void CompleteDue(Run& run, ActionRecord& action) REQUIRES(mutex_);
+  void ApplyScript(Run& run, ActionRecord& action, const ScriptedOutcome& outcome) REQUIRES(mutex_);
   void SucceedAction(Run& run, ActionRecord& action) REQUIRES(mutex_);
   void FailAction(Run& run, ActionRecord& action, std::string code, std::string message) REQUIRES(mutex_);
   void AbandonAction(Run& run, ActionRecord& action) REQUIRES(mutex_);
@@ -346,6 +393,7 @@ class ExecutionEngine {
   const Clock& clock_;
   EngineOptions options_;
   ChangeSink* const changes_;
+  OutcomePolicy* const outcomes_;
   const std::shared_ptr<spdlog::logger> log_;
   // Guards everything below but the condition variable; see GUARDED_BY.
   mutable Mutex mutex_;
@@ -355,8 +403,7 @@ class ExecutionEngine {
   // reads the schedule before sleeping again), max() when nothing is due.
   Clock::TimePoint sleeping_until_ GUARDED_BY(mutex_) = Clock::TimePoint::min();
   // Key: "account/region/pipeline".
-  std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>> pipelines_
-      GUARDED_BY(mutex_);
+  Runtimes pipelines_ GUARDED_BY(mutex_);
   // Pipelines with executions in progress: what Advance() and NextDue() visit.
   std::set<PipelineRuntime*> busy_ GUARDED_BY(mutex_);
   // Every job not yet dropped with its execution, by id.

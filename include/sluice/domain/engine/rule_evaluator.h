@@ -11,6 +11,7 @@
 
 #include "sluice/common/clock.h"
 #include "sluice/common/result.h"
+#include "sluice/domain/engine/outcome_policy.h"
 #include "sluice/domain/pipeline/pipeline_view.h"
 
 namespace sluice::domain {
@@ -25,6 +26,10 @@ struct RuleOutcome {
 // `resolved` is the rule's configuration with its variables resolved.
 RuleOutcome EvaluateRule(const RuleView& rule, const std::map<std::string, std::string>& resolved,
                          Clock::TimePoint now, bool external_rules_succeed);
+
+// The result a test scripted for a rule (outcome_policy.h): a failure is
+// a Failed rule, and an Errored one only when the script names an error code.
+RuleOutcome ScriptedRuleOutcome(const ScriptedOutcome& script);
 
 // VariableCheck's comparison: EQ, NE, CONTAINS, MATCHES (a regular
 // expression), and GT, GE, LT, LE on numbers.

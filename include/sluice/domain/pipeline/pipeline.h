@@ -4,6 +4,7 @@
 // shape, and text is both compact and ready to send).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,33 @@ struct Scope {
 
 // "account/region": how the stores and registries key what each scope owns.
 std::string ScopeKey(const Scope& scope);
+
+// Which scopes a test control (a reset, say) reaches: all of them, those of
+// one account or one region, or one scope.
+struct ScopeFilter {
+  std::optional<std::string> account_id;
+  std::optional<std::string> region;
+
+  bool Matches(const Scope& scope) const;
+  // `key` as ScopeKey() spells it, with anything after the region ignored.
+  bool MatchesKey(std::string_view key) const;
+};
+
+// Erases the entries of `scopes` (a map keyed by ScopeKey) that `filter`
+// matches; returns the sum of `count` over them.
+template <typename Scopes, typename Count>
+std::size_t EraseScopes(Scopes& scopes, const ScopeFilter& filter, Count count) {
+  std::size_t removed = 0;
+  for (auto it = scopes.begin(); it != scopes.end();) {
+    if (!filter.MatchesKey(it->first)) {
+      ++it;
+      continue;
+    }
+    removed += count(it->second);
+    it = scopes.erase(it);
+  }
+  return removed;
+}
 
 enum class PipelineType { kV1, kV2 };
 enum class ExecutionMode { kQueued, kSuperseded, kParallel };

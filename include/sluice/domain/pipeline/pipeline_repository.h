@@ -56,6 +56,9 @@ class PipelineRepository : public TaggableResources {
 
   // False when there was no such pipeline.
   virtual bool Remove(const Scope& scope, std::string_view name) = 0;
+  // A reset: removes every pipeline of the scopes `filter` matches, with its
+  // versions and tags. Returns how many went.
+  virtual std::size_t RemoveAll(const ScopeFilter& filter) = 0;
 
   // Up to `limit` summaries in name order, of names strictly after `after`.
   virtual std::vector<PipelineSummary> ListAfter(const Scope& scope, std::string_view after,

@@ -43,6 +43,10 @@ class ActionTypeRegistry : public TaggableResources {
   // definition is refused. A deleted type comes back only with the exact
   // definition it had (AWS: "restore" a deleted custom action).
   Result<ActionType> CreateCustom(const Scope& scope, ActionType definition);
+  // A reset: forgets the custom types (deleted ones too, so that none can be
+  // restored) and the updated built-ins of the scopes `filter` matches.
+  // Returns how many custom types were live.
+  std::size_t RemoveAll(const ScopeFilter& filter);
   // Marks the type deleted. Deleting one that does not exist succeeds.
   void DeleteCustom(const Scope& scope, std::string_view category, std::string_view provider,
                     std::string_view version);

@@ -88,6 +88,8 @@ class WebhookRegistry final : public TaggableResources {
 
   // Deleting a webhook that does not exist succeeds, as deleting a pipeline does.
   void Delete(const Scope& scope, std::string_view name);
+  // A reset: every webhook of the scopes `filter` matches. Returns how many.
+  std::size_t RemoveAll(const ScopeFilter& filter);
 
   // WebhookNotFoundException when `name` is absent or names no webhook.
   Status RegisterWithThirdParty(const Scope& scope, const std::optional<std::string>& name);

@@ -1,0 +1,249 @@
+#include "control_surface.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <string_view>
+
+#include "control_json.h"
+#include "protocol/json_body.h"
+#include "sluice/common/iso8601.h"
+
+namespace sluice::control {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+// Steps one advance or settle may take: a bound, so that work that keeps
+// rescheduling itself cannot hold a request forever.
+constexpr int kMaxClockSteps = 100'000;
+// Ten years: a manual clock moved further is a mistake in the test.
+constexpr double kMaxAdvanceSeconds = 315'360'000;
+
+constexpr std::string_view kPrefix = "/_sluice/";
+
+[[noreturn]] void Fail(unsigned status, std::string kind, std::string message) {
+  throw ControlError{status, std::move(kind), std::move(message), ""};
+}
+
+[[noreturn]] void NoSuchPath(std::string_view path) {
+  Fail(404, "NotFound",
+       "no control at " + std::string(path) +
+           "; see README \"Test controls\" for reset, outcomes, actions/complete, faults and clock");
+}
+
+// The request's body as JSON; an empty body is an empty object.
+nlohmann::json Body(const net::HttpRequest& request) {
+  auto body = protocol::ParseJsonBody(request.body());
+  if (!body) Fail(400, "BadRequest", "the body is not valid JSON: " + body.error().message());
+  return std::move(*body);
+}
+
+domain::ScopeFilter ReadScopeFilter(FieldReader& fields) {
+  return {fields.String("account"), fields.String("region")};
+}
+
+// The account and region a control names, defaulting as AWS calls do.
+domain::Scope ReadScope(FieldReader& fields, const ControlParts& parts) {
+  return {fields.String("account").value_or(parts.default_account),
+          fields.String("region").value_or(parts.default_region)};
+}
+
+std::string Required(FieldReader& fields, const std::string& key) {
+  auto value = fields.String(key);
+  if (!value || value->empty()) BadField(fields.Name(key), "is required");
+  return std::move(*value);
+}
+
+net::HttpResponse JsonResponse(unsigned status, const net::HttpRequest& request,
+                               const nlohmann::json& body) {
+  net::HttpResponse response{static_cast<http::status>(status), request.version()};
+  response.set(http::field::server, "sluice");
+  response.set(http::field::content_type, "application/json");
+  // A HEAD response has headers only (RFC 9110 9.3.2). Messages may quote
+  // a request's own bytes, which need not be UTF-8.
+  if (request.method() != http::verb::head) {
+    response.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return response;
+}
+
+}  // namespace
+
+net::HttpResponse ControlSurface::Handle(const net::HttpRequest& request) {
+  try {
+    unsigned status = 200;
+    nlohmann::json body = Route(request, status);
+    return JsonResponse(status, request, body);
+  } catch (const ControlError& error) {
+    nlohmann::json body = {{"error", error.kind}, {"message", error.message}};
+    body["field"] = error.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.field);
+    return JsonResponse(error.status, request, body);
+  }
+}
+
+nlohmann::json ControlSurface::Route(const net::HttpRequest& request, unsigned& status) {
+  std::string_view path(request.target().data(), request.target().size());
+  path = path.substr(0, path.find('?'));
+  const http::verb method = request.method();
+  const std::string_view name = path.substr(kPrefix.size());
+  const auto only = [&](http::verb allowed) {
+    if (method != allowed) {
+      Fail(405, "MethodNotAllowed",
+           std::string(path) + " takes " + std::string(http::to_string(allowed)) + ", not " +
+               std::string(request.method_string()));
+    }
+  };
+  // outcomes and faults: POST adds, GET lists, DELETE clears; DELETE <id>.
+  const auto rules = [&](auto& book, std::string_view noun,
+                         std::string_view id) -> nlohmann::json {
+    if (!id.empty()) {
+      only(http::verb::delete_);
+      const std::size_t removed = book.Remove(std::string(id));
+      if (removed == 0) Fail(404, "NotFound", "no " + std::string(noun) + " " + std::string(id));
+      return {{"removed", removed}};
+    }
+    if (method == http::verb::post) {
+      status = 201;
+      return {{"id", book.Add(Body(request))}};
+    }
+    if (method == http::verb::get) return {{std::string(noun) + "s", book.List()}};
+    if (method == http::verb::delete_) return {{"removed", book.Remove(std::nullopt)}};
+    Fail(405, "MethodNotAllowed", std::string(path) + " takes GET, POST or DELETE");
+  };
+  const auto under = [&](std::string_view root) -> std::optional<std::string_view> {
+    if (name == root) return std::string_view();
+    if (name.size() > root.size() + 1 && name.substr(0, root.size()) == root &&
+        name[root.size()] == '/') {
+      return name.substr(root.size() + 1);
+    }
+    return std::nullopt;
+  };
+
+  if (name == "health") only(http::verb::get);  // GET is answered before the controls
+  if (name == "reset") {
+    only(http::verb::post);
+    return Reset(Body(request));
+  }
+  if (const auto id = under("outcomes")) return rules(parts_.outcomes, "outcome", *id);
+  if (const auto id = under("faults")) return rules(parts_.faults, "fault", *id);
+  if (name == "actions/complete") {
+    only(http::verb::post);
+    return Complete(Body(request));
+  }
+  if (name == "clock") {
+    only(http::verb::get);
+    return ClockState();
+  }
+  if (name == "clock/advance") {
+    only(http::verb::post);
+    return Advance(Body(request));
+  }
+  if (name == "clock/settle") {
+    only(http::verb::post);
+    return Settle(Body(request));
+  }
+  NoSuchPath(path);
+}
+
+nlohmann::json ControlSurface::Reset(const nlohmann::json& body) {
+  FieldReader fields(body);
+  const domain::ScopeFilter filter = ReadScopeFilter(fields);
+  fields.Done();
+  const bool everything = !filter.account_id && !filter.region;
+  // Executions first: nothing runs on for a pipeline about to go.
+  const domain::EngineRemoval engine = parts_.engine.RemoveAll(filter);
+  nlohmann::json removed = {
+      {"pipelines", parts_.pipelines.RemoveAll(filter)},
+      {"executions", engine.executions},
+      {"jobs", engine.jobs},
+      {"actionTypes", parts_.action_types.RemoveAll(filter)},
+      {"webhooks", parts_.webhooks.RemoveAll(filter)},
+      {"outcomes", everything ? parts_.outcomes.Remove(std::nullopt)
+                              : parts_.outcomes.RemoveFor(filter)},
+      {"faults", everything ? parts_.faults.Remove(std::nullopt) : parts_.faults.RemoveFor(filter)},
+  };
+  return {{"removed", std::move(removed)}};
+}
+
+nlohmann::json ControlSurface::Complete(const nlohmann::json& body) {
+  FieldReader fields(body);
+  const domain::Scope scope = ReadScope(fields, parts_);
+  const std::string pipeline = Required(fields, "pipeline");
+  const std::string execution_id = Required(fields, "executionId");
+  const std::string stage = Required(fields, "stage");
+  const std::string action = Required(fields, "action");
+  const domain::ScriptedOutcome outcome = ReadOutcome(fields, false);
+  fields.Done();
+  const Status done =
+      parts_.engine.CompleteAction(scope, pipeline, execution_id, stage, action, outcome);
+  if (!done) Fail(404, "NotFound", done.error().message());
+  return nlohmann::json::object();
+}
+
+FakeClock& ControlSurface::ManualClock() const {
+  if (parts_.manual_clock == nullptr) {
+    Fail(409, "Conflict",
+         "sluice runs on the system clock; start it with --clock manual to move time");
+  }
+  return *parts_.manual_clock;
+}
+
+nlohmann::json ControlSurface::ClockState() const {
+  const Clock::TimePoint now = parts_.clock.Now();
+  return {{"mode", parts_.manual_clock != nullptr ? "manual" : "system"},
+          {"now", ToEpochSeconds(now)},
+          {"iso", FormatIso8601(now)}};
+}
+
+nlohmann::json ControlSurface::Advance(const nlohmann::json& body) {
+  FieldReader fields(body);
+  const auto seconds = fields.Number("seconds", 0, kMaxAdvanceSeconds);
+  if (!seconds) BadField("seconds", "is required");
+  fields.Done();
+  FakeClock& clock = ManualClock();
+  MutexLock lock(clock_mutex_);
+  const Clock::TimePoint target =
+      clock.Now() + Clock::Duration(static_cast<Clock::Duration::rep>(*seconds * 1000.0));
+  // Everything that falls due on the way runs at its own time, in order.
+  for (int step = 0; step < kMaxClockSteps; ++step) {
+    const auto next = parts_.engine.NextDue();
+    if (!next || *next > target) break;
+    if (*next > clock.Now()) clock.Set(*next);
+    parts_.engine.Advance();
+  }
+  clock.Set(target);
+  parts_.engine.Advance();
+  return ClockState();
+}
+
+nlohmann::json ControlSurface::Settle(const nlohmann::json& body) {
+  FieldReader(body).Done();
+  FakeClock& clock = ManualClock();
+  MutexLock lock(clock_mutex_);
+  // Work that runs by itself, never a deadline for someone's answer: a
+  // settle must not time out the approval a test is about to give.
+  parts_.engine.Advance();
+  for (int step = 0; step < kMaxClockSteps; ++step) {
+    const auto next = parts_.engine.NextDue(false);
+    if (!next) break;
+    if (*next > clock.Now()) clock.Set(*next);
+    parts_.engine.Advance();
+  }
+  nlohmann::json state = ClockState();
+  state["settled"] = !parts_.engine.NextDue(false).has_value();
+  nlohmann::json waiting = nlohmann::json::array();
+  for (const domain::WaitingWork& work : parts_.engine.Waiting()) {
+    waiting.push_back({{"account", work.scope.account_id},
+                       {"region", work.scope.region},
+                       {"pipeline", work.pipeline},
+                       {"executionId", work.execution_id},
+                       {"stage", work.stage},
+                       {"action", work.action},
+                       {"on", work.on}});
+  }
+  state["waiting"] = std::move(waiting);
+  return state;
+}
+
+}  // namespace sluice::control

@@ -1,0 +1,57 @@
+// ControlSurface: the test controls under /_sluice/ (README "Test
+// controls"): reset, scripted outcomes and held actions, wire faults and the
+// manual clock. JSON in and out; a bad request is a 4xx naming the field.
+// It acts through the same stores, registries and engine the AWS operations
+// use, never around them. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "fault_rules.h"
+#include "outcome_rules.h"
+#include "sluice/common/clock.h"
+#include "sluice/common/mutex.h"
+#include "sluice/domain/engine/execution_engine.h"
+#include "sluice/domain/pipeline/pipeline_repository.h"
+#include "sluice/domain/registry/action_type_registry.h"
+#include "sluice/domain/registry/webhook_registry.h"
+#include "sluice/net/request_handler.h"
+
+namespace sluice::control {
+
+// What the controls act on; all must outlive the surface.
+struct ControlParts {
+  domain::PipelineRepository& pipelines;
+  domain::ExecutionEngine& engine;
+  domain::ActionTypeRegistry& action_types;
+  domain::WebhookRegistry& webhooks;
+  OutcomeRules& outcomes;
+  FaultRules& faults;
+  const Clock& clock;
+  FakeClock* manual_clock = nullptr;  // --clock manual; null on the system clock
+  std::string default_account;
+  std::string default_region;
+};
+
+class ControlSurface {
+ public:
+  explicit ControlSurface(ControlParts parts) : parts_(std::move(parts)) {}
+
+  // A request whose target starts with /_sluice/ (health aside).
+  net::HttpResponse Handle(const net::HttpRequest& request);
+
+ private:
+  nlohmann::json Route(const net::HttpRequest& request, unsigned& status);
+  nlohmann::json Reset(const nlohmann::json& body);
+  nlohmann::json Complete(const nlohmann::json& body);
+  nlohmann::json ClockState() const;
+  nlohmann::json Advance(const nlohmann::json& body);
+  nlohmann::json Settle(const nlohmann::json& body);
+  FakeClock& ManualClock() const;
+
+  ControlParts parts_;
+  // One clock move at a time: two advances must not interleave their steps.
+  Mutex clock_mutex_;
+};
+
+}  // namespace sluice::control
