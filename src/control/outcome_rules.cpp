@@ -54,6 +54,10 @@ domain::ScriptedOutcome ReadOutcome(FieldReader& fields, bool allow_hold) {
     BadField(fields.Name(outcome.error_code.empty() ? "errorMessage" : "errorCode"),
              "is only for a result of Failed");
   }
+  // errorDetails always carries a message in AWS's answers.
+  if (!outcome.succeeded && outcome.error_message.empty()) {
+    outcome.error_message = "Failed as a test scripted it";
+  }
   if (const auto ms = fields.Number("durationMs", 0, kMaxDurationMs)) {
     outcome.duration = Clock::Duration(static_cast<Clock::Duration::rep>(*ms));
   }

@@ -108,6 +108,15 @@ TEST(OutcomeRulesTest, ReadsEveryOutcomeField) {
   EXPECT_TRUE(outcome->hold);
 }
 
+TEST(OutcomeRulesTest, AFailureWithoutAMessageStillSaysWhy) {
+  OutcomeRules rules;
+  rules.Add({{"result", "Failed"}});
+  const auto outcome = rules.Decide(Action("Build", "B", "CodeBuild"));
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->error_code, "");  // the engine's JobFailed
+  EXPECT_EQ(outcome->error_message, "Failed as a test scripted it");
+}
+
 TEST(OutcomeRulesTest, ABadRuleIsRefusedNamingItsField) {
   struct Case {
     json request;
