@@ -131,5 +131,32 @@ log "process exited ${exit_ms:-?} ms after '$engine kill'; '$engine wait' return
 stop_ms=${exit_ms:-$wait_ms}
 (( stop_ms < 1000 )) || { echo "took ${stop_ms} ms to stop, more than a second"; exit 1; }
 
+log "seeded from a mounted --init-dir, as the README shows"
+INIT_NAME=$NAME-init
+INIT_PORT=$((PORT + 1))
+cleanup_init() { $engine rm -f "$INIT_NAME" >/dev/null 2>&1 || true; cleanup; }
+trap cleanup_init EXIT
+# :z relabels the mount for SELinux hosts; elsewhere it is a no-op.
+$engine run -d --name "$INIT_NAME" -p "127.0.0.1:${INIT_PORT}:4599" \
+  -v "$PWD/examples/init:/init:ro,z" -e SLUICE_INIT_DIR=/init "$IMAGE" >/dev/null
+# GET URL, or POST with an empty body when a second argument is given
+# (python3's urllib: curl need not be installed).
+http() {
+  python3 -c 'import sys, urllib.request
+data = b"" if len(sys.argv) > 2 else None
+print(urllib.request.urlopen(sys.argv[1], data=data, timeout=5).read().decode())' "$@"
+}
+for _ in $(seq 1 100); do
+  http "http://127.0.0.1:${INIT_PORT}/_sluice/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+aws --endpoint-url "http://127.0.0.1:${INIT_PORT}" codepipeline get-pipeline --name app \
+  --query pipeline.name --output text | grep -qx app \
+  || { $engine logs "$INIT_NAME"; echo "examples/init did not seed the pipeline app"; exit 1; }
+http "http://127.0.0.1:${INIT_PORT}/_sluice/reset" post | grep -q '"pipelines":1' \
+  || { echo "the reset control did not remove the seeded pipeline"; exit 1; }
+log "examples/init seeded pipeline app; /_sluice/reset removed it"
+$engine rm -f "$INIT_NAME" >/dev/null
+
 $engine rmi -f "$IMAGE" >/dev/null 2>&1 || true
 log "container smoke test passed"

@@ -143,6 +143,37 @@ TEST_F(ControlSurfaceTest, FailTheFirstBuildAndSucceedTheRetry) {
   EXPECT_TRUE(saw_variables);
 }
 
+TEST_F(ControlSurfaceTest, AScriptedSourceActionAddsToWhatTheSourcePickedUp) {
+  Post("/_sluice/outcomes", {{"match", {{"stage", "Source"}}},
+                             {"outputVariables", {{"CommitId", "abc123"}, {"Extra", "x"}}},
+                             {"summary", "scripted source"}});
+  json pipeline = sluice::testing::TwoStagePipeline("app");
+  pipeline["stages"][0]["actions"][0]["namespace"] = "SourceVariables";
+  pipeline["stages"][1]["actions"][0]["configuration"]["ProjectName"] =
+      "build-#{SourceVariables.CommitId}-#{SourceVariables.BranchName}";
+  const std::string id = CreateAndStart(pipeline);
+  Post("/_sluice/clock/settle", json::object());
+  EXPECT_EQ(Execution(id)["status"], "Succeeded");
+  const json actions = Aws("ListActionExecutions", {{"pipelineName", "app"},
+                                                    {"filter", {{"pipelineExecutionId", id}}}});
+  int seen = 0;
+  for (const json& action : actions["actionExecutionDetails"]) {
+    if (action["stageName"] == "Source") {
+      // The script wins where it speaks; the source's own variables stay.
+      EXPECT_EQ(action["output"]["outputVariables"]["CommitId"], "abc123");
+      EXPECT_EQ(action["output"]["outputVariables"]["Extra"], "x");
+      EXPECT_EQ(action["output"]["outputVariables"]["BranchName"], "main");
+      EXPECT_EQ(action["output"]["executionResult"]["externalExecutionSummary"], "scripted source");
+      ++seen;
+    }
+    if (action["stageName"] == "Build") {
+      EXPECT_EQ(action["input"]["resolvedConfiguration"]["ProjectName"], "build-abc123-main");
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 2);
+}
+
 TEST_F(ControlSurfaceTest, AHeldActionWaitsUntilATestCompletesIt) {
   Post("/_sluice/outcomes", {{"match", {{"stage", "Build"}}}, {"hold", true}});
   const std::string id = CreateAndStart(sluice::testing::TwoStagePipeline("app"));
