@@ -138,7 +138,8 @@ cleanup_init() { $engine rm -f "$INIT_NAME" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_init EXIT
 # :z relabels the mount for SELinux hosts; elsewhere it is a no-op.
 $engine run -d --name "$INIT_NAME" -p "127.0.0.1:${INIT_PORT}:4599" \
-  -v "$PWD/examples/init:/init:ro,z" -e SLUICE_INIT_DIR=/init "$IMAGE" >/dev/null
+  -v "$PWD/examples/init:/init:ro,z" -e SLUICE_INIT_DIR=/init \
+  -e SLUICE_DEFAULT_ACCOUNT="$AWS_ACCESS_KEY_ID" "$IMAGE" >/dev/null
 # GET URL, or POST with an empty body when a second argument is given
 # (python3's urllib: curl need not be installed).
 http() {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "app/init_dir.h"
 #include "app/options.h"
 #include "app/services.h"
+#include "control/control_json.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/ids.h"
 #include "sluice/common/logging.h"
@@ -69,7 +71,15 @@ int main(int argc, char** argv) {
   const Clock& clock = manual_clock ? static_cast<const Clock&>(*manual_clock) : system_clock;
   app::Services services(clock, options, manual_clock ? &*manual_clock : nullptr);
   if (!options.init_dir.empty()) {
-    const auto applied = app::ApplyInitDir(options.init_dir, services.operations(),
+    const auto load_state = [&services](const nlohmann::json& document) -> std::optional<std::string> {
+      try {
+        services.control().LoadState(document);
+        return std::nullopt;
+      } catch (const control::ControlError& error) {
+        return error.message;
+      }
+    };
+    const auto applied = app::ApplyInitDir(options.init_dir, services.operations(), load_state,
                                            options.default_account, options.default_region);
     if (!applied) {
       std::cerr << "sluice: --init-dir " << applied.error().message() << "\n";

@@ -177,13 +177,23 @@ class SluiceControl:
         return self._request("POST", "clock/advance", {"seconds": seconds})
 
     def settle(self):
-        """Run the manual clock until nothing can move without you.
+        """Run the manual clock until nothing moves by itself any more.
 
-        The answer's "settled" is False, and "waiting" lists who waits (on an
-        approval, a job, a held action or a deadline), when something needs a
-        human, a worker or complete_action().
+        It never runs into a deadline (an approval's or a job's timeout). The
+        answer's "settled" says no self-running work is left (False only if
+        the server's step bound was hit), and "waiting" lists what waits on a
+        person, a worker, a held action or a transition ("on": approval, job,
+        hold, stage).
         """
         return self._request("POST", "clock/settle", {})
+
+    def state(self):
+        """All state as one document ("format": 1), for load_state() here or elsewhere."""
+        return self._request("GET", "state")
+
+    def load_state(self, document):
+        """Replace all state with `document`; refused whole (400) if any part does not fit."""
+        return self._request("PUT", "state", document)
 
     def client(self, service="codepipeline", region="us-east-1", access_key="test", **kwargs):
         """A boto3 client on this endpoint with dummy credentials.

@@ -34,7 +34,8 @@ const char* OperationFor(const nlohmann::json& body) {
 }  // namespace
 
 Status ApplyInitDir(const std::string& dir, const api::OperationTable& operations,
-                    const std::string& account, const std::string& region) {
+                    const StateLoader& load_state, const std::string& account,
+                    const std::string& region) {
   std::error_code error;
   if (!fs::is_directory(dir, error)) {
     return ServiceError::Validation(dir + " is not a directory");
@@ -54,11 +55,15 @@ Status ApplyInitDir(const std::string& dir, const api::OperationTable& operation
     if (!in) return FileError(file, "cannot be read");
     auto body = protocol::ParseJsonBody(text.str());
     if (!body) return FileError(file, "is not valid JSON: " + body.error().message());
+    if (body->is_object() && body->contains("format")) {
+      if (auto refused = load_state(*body)) return FileError(file, *refused);
+      continue;
+    }
     const char* name = OperationFor(*body);
     if (name == nullptr) {
       return FileError(file,
                        "is not a CreatePipeline, CreateCustomActionType or PutWebhook request "
-                       "body (the --cli-input-json form)");
+                       "body (the --cli-input-json form), nor a state document");
     }
     const model::Operation* operation = model::FindOperation(name);
     const api::CallContext context{RandomUuid(), account, region, {}};

@@ -15,7 +15,8 @@
 namespace sluice::app {
 
 Services::Services(const Clock& clock, const Options& options, FakeClock* manual_clock)
-    : pipelines_(repository_, clock, options.pipelines,
+    : control_on_(options.control),
+      pipelines_(repository_, clock, options.pipelines,
                  [this](const domain::Scope& scope, const domain::ActionTypeId& id) {
                    return action_types_.Find(scope, id);
                  }),
@@ -35,17 +36,15 @@ Services::Services(const Clock& clock, const Options& options, FakeClock* manual
   api::RegisterDeployTargetOps(operations_, deploy_targets_);
   api::RegisterWebhookOps(operations_, webhooks_);
   api::RegisterTagOps(operations_, tagging_);
-  if (options.control) {
-    control_ = std::make_unique<control::ControlSurface>(control::ControlParts{
-        repository_, engine_, action_types_, webhooks_, outcomes_, faults_, clock, manual_clock,
-        options.default_account, options.default_region});
-  }
+  control_ = std::make_unique<control::ControlSurface>(control::ControlParts{
+      repository_, engine_, action_types_, webhooks_, outcomes_, faults_, clock, manual_clock,
+      options.default_account, options.default_region});
 }
 
 protocol::ControlHooks Services::control_hooks() {
   protocol::ControlHooks hooks;
   hooks.faults = &faults_;
-  if (control_) {
+  if (control_on_) {
     hooks.control = [surface = control_.get()](const net::HttpRequest& request) {
       return surface->Handle(request);
     };

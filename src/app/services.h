@@ -44,9 +44,12 @@ class Services {
   domain::ExecutionEngine& engine() { return engine_; }
   // What the router needs of the test controls (none when --control off).
   protocol::ControlHooks control_hooks();
+  // The controls themselves, on or off: --init-dir loads state documents.
+  control::ControlSurface& control() { return *control_; }
 
  private:
   // Declared in dependency order: each part refers only to those above it.
+  const bool control_on_;
   control::OutcomeRules outcomes_;  // the engine asks them
   control::FaultRules faults_;      // the router asks them
   store::InMemoryPipelineRepository repository_;
@@ -58,7 +61,7 @@ class Services {
   domain::WebhookRegistry webhooks_;
   domain::TaggingService tagging_;
   api::OperationTable operations_;
-  std::unique_ptr<control::ControlSurface> control_;  // null: --control off
+  std::unique_ptr<control::ControlSurface> control_;
 };
 
 // The router's settings, taken from the same options.

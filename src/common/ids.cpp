@@ -56,6 +56,20 @@ std::uint64_t DrawRandom() {
   return generator();
 }
 
+IdSourceState CurrentIdSource() {
+  SeededIds& seeded = Seeded();
+  const std::lock_guard lock(seeded.mutex);
+  if (!g_seeded) return {};
+  return {seeded.seed, seeded.drawn};
+}
+
+void RestoreIdSource(const IdSourceState& state) {
+  SeedIds(state.seed);
+  SeededIds& seeded = Seeded();
+  const std::lock_guard lock(seeded.mutex);
+  seeded.drawn = state.drawn;
+}
+
 double DrawUnit() { return static_cast<double>(DrawRandom() >> 11U) * 0x1.0p-53; }
 
 Uuid Uuid::Random() {

@@ -91,6 +91,12 @@ const nlohmann::json* FieldReader::Object(const std::string& key) {
   return value;
 }
 
+const nlohmann::json* FieldReader::Array(const std::string& key) {
+  const nlohmann::json* value = Field(key);
+  if (value != nullptr && !value->is_array()) BadField(Name(key), "must be an array");
+  return value;
+}
+
 void FieldReader::Done() const {
   for (const auto& [key, value] : object_.items()) {
     if (!known_.contains(key)) BadField(Name(key), "is not a field this control knows");

@@ -38,8 +38,9 @@ class FieldReader {
   std::optional<std::uint64_t> Count(const std::string& key, std::uint64_t low,
                                      std::uint64_t high);
   std::optional<std::map<std::string, std::string>> StringMap(const std::string& key);
-  // A nested object, or null when absent.
+  // A nested object or array, or null when absent.
   const nlohmann::json* Object(const std::string& key);
+  const nlohmann::json* Array(const std::string& key);
   std::string Name(const std::string& key) const { return prefix_ + key; }
   void Done() const;
 

@@ -6,6 +6,9 @@
 
 #include "control_json.h"
 #include "protocol/json_body.h"
+#include "sluice/api/model.h"
+#include "sluice/api/validator.h"
+#include "sluice/common/ids.h"
 #include "sluice/common/iso8601.h"
 
 namespace sluice::control {
@@ -21,6 +24,9 @@ constexpr int kMaxClockSteps = 100'000;
 constexpr double kMaxAdvanceSeconds = 315'360'000;
 
 constexpr std::string_view kPrefix = "/_sluice/";
+
+// The state document's format; a document of any other is refused.
+constexpr int kStateFormat = 1;
 
 [[noreturn]] void Fail(unsigned status, std::string kind, std::string message) {
   throw ControlError{status, std::move(kind), std::move(message), ""};
@@ -121,6 +127,11 @@ nlohmann::json ControlSurface::Route(const net::HttpRequest& request, unsigned& 
   };
 
   if (name == "health") only(http::verb::get);  // GET is answered before the controls
+  if (name == "state") {
+    if (method == http::verb::get) return DumpState();
+    only(http::verb::put);
+    return LoadState(Body(request));
+  }
   if (name == "reset") {
     only(http::verb::post);
     return Reset(Body(request));
@@ -244,6 +255,101 @@ nlohmann::json ControlSurface::Settle(const nlohmann::json& body) {
   }
   state["waiting"] = std::move(waiting);
   return state;
+}
+
+nlohmann::json ControlSurface::DumpState() {
+  // No clock move halfway through the dump.
+  MutexLock lock(clock_mutex_);
+  const IdSourceState ids = CurrentIdSource();
+  return {{"format", kStateFormat},
+          {"clock",
+           {{"mode", parts_.manual_clock != nullptr ? "manual" : "system"},
+            {"now", parts_.clock.Now().time_since_epoch().count()}}},
+          {"ids", {{"seed", ids.seed ? nlohmann::json(*ids.seed) : nlohmann::json(nullptr)},
+                   {"drawn", ids.drawn}}},
+          {"pipelines", parts_.pipelines.DumpState()},
+          {"actionTypes", parts_.action_types.DumpState()},
+          {"webhooks", parts_.webhooks.DumpState()},
+          {"engine", parts_.engine.DumpState()},
+          {"outcomes", parts_.outcomes.DumpState()},
+          {"faults", parts_.faults.DumpState()}};
+}
+
+nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
+  FieldReader fields(document);
+  const auto format = fields.Count("format", 0, UINT32_MAX);
+  if (!format) BadField("format", "is required: a state document from GET /_sluice/state");
+  if (*format != kStateFormat) {
+    BadField("format", "is " + std::to_string(*format) + "; this sluice reads format " +
+                           std::to_string(kStateFormat));
+  }
+  const auto section = [&](const std::string& key, bool array) -> const nlohmann::json& {
+    const nlohmann::json* value = array ? fields.Array(key) : fields.Object(key);
+    if (value == nullptr) BadField(key, "is required");
+    return *value;
+  };
+  const nlohmann::json& pipelines = section("pipelines", true);
+  const nlohmann::json& action_types = section("actionTypes", true);
+  const nlohmann::json& webhooks = section("webhooks", true);
+  const nlohmann::json& engine = section("engine", false);
+  const nlohmann::json& outcomes = section("outcomes", false);
+  const nlohmann::json& faults = section("faults", false);
+  const nlohmann::json& clock = section("clock", false);
+  const nlohmann::json& ids = section("ids", false);
+  fields.Done();
+
+  const model::Operation& create = *model::FindOperation("CreatePipeline");
+  try {
+    // Everything is read before anything is replaced.
+    for (std::size_t p = 0; p < pipelines.size(); ++p) {
+      const auto& versions = pipelines[p].at("versions");
+      for (std::size_t v = 0; v < versions.size(); ++v) {
+        const auto declaration = nlohmann::json::parse(versions[v].get<std::string>());
+        if (const Status valid = api::ValidateAgainstModel(create.input, {{"pipeline", declaration}});
+            !valid) {
+          throw std::invalid_argument("pipelines[" + std::to_string(p) + "].versions[" +
+                                      std::to_string(v) + "]: " + valid.error().message());
+        }
+      }
+    }
+    auto staged_pipelines = parts_.pipelines.ParseState(pipelines);
+    auto staged_types = parts_.action_types.ParseState(action_types);
+    auto staged_webhooks = parts_.webhooks.ParseState(webhooks);
+    auto staged_engine = parts_.engine.ParseState(
+        engine, [&](const domain::Scope& scope, const std::string& name, int version) {
+          return store::InMemoryPipelineRepository::StagedView(*staged_pipelines, scope, name,
+                                                               version);
+        });
+    parts_.outcomes.LoadState(outcomes, false);
+    parts_.faults.LoadState(faults, false);
+    const auto now = Clock::TimePoint(Clock::Duration(clock.at("now").get<std::int64_t>()));
+    IdSourceState id_source;
+    if (!ids.at("seed").is_null()) id_source.seed = ids.at("seed").get<std::uint64_t>();
+    id_source.drawn = ids.at("drawn").get<std::uint64_t>();
+
+    MutexLock lock(clock_mutex_);
+    // A manual clock takes the document's time; the system clock keeps its own.
+    if (parts_.manual_clock != nullptr) parts_.manual_clock->Reset(now);
+    RestoreIdSource(id_source);
+    parts_.pipelines.CommitState(std::move(staged_pipelines));
+    parts_.action_types.CommitState(std::move(staged_types));
+    parts_.webhooks.CommitState(std::move(staged_webhooks));
+    parts_.engine.CommitState(std::move(staged_engine));
+    parts_.outcomes.LoadState(outcomes, true);
+    parts_.faults.LoadState(faults, true);
+  } catch (const ControlError& error) {
+    throw ControlError{400, "BadRequest",
+                       "the state document is refused, and nothing changed: " + error.message,
+                       error.field};
+  } catch (const std::exception& error) {
+    throw ControlError{400, "BadRequest",
+                       std::string("the state document is refused, and nothing changed: ") +
+                           error.what(),
+                       ""};
+  }
+  std::size_t executions = 0;
+  for (const auto& runtime : engine.at("pipelines")) executions += runtime.at("runs").size();
+  return {{"loaded", {{"pipelines", pipelines.size()}, {"executions", executions}}}};
 }
 
 }  // namespace sluice::control

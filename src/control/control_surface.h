@@ -12,7 +12,7 @@
 #include "sluice/common/clock.h"
 #include "sluice/common/mutex.h"
 #include "sluice/domain/engine/execution_engine.h"
-#include "sluice/domain/pipeline/pipeline_repository.h"
+#include "sluice/store/in_memory_pipeline_repository.h"
 #include "sluice/domain/registry/action_type_registry.h"
 #include "sluice/domain/registry/webhook_registry.h"
 #include "sluice/net/request_handler.h"
@@ -21,7 +21,7 @@ namespace sluice::control {
 
 // What the controls act on; all must outlive the surface.
 struct ControlParts {
-  domain::PipelineRepository& pipelines;
+  store::InMemoryPipelineRepository& pipelines;
   domain::ExecutionEngine& engine;
   domain::ActionTypeRegistry& action_types;
   domain::WebhookRegistry& webhooks;
@@ -39,6 +39,13 @@ class ControlSurface {
 
   // A request whose target starts with /_sluice/ (health aside).
   net::HttpResponse Handle(const net::HttpRequest& request);
+
+  // GET /_sluice/state: all state as one versioned document ("format": 1).
+  nlohmann::json DumpState();
+  // PUT /_sluice/state (and --init-dir): reads the whole document first and
+  // replaces the state only if all of it fits; throws ControlError with the
+  // reason otherwise, leaving the state untouched. Answers what it loaded.
+  nlohmann::json LoadState(const nlohmann::json& document);
 
  private:
   nlohmann::json Route(const net::HttpRequest& request, unsigned& status);

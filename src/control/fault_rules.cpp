@@ -33,6 +33,11 @@ bool IsErrorType(std::string_view type) {
 }  // namespace
 
 std::string FaultRules::Add(const nlohmann::json& request) {
+  auto [rule, limits] = Parse(request);
+  return book_.Add(std::move(rule), limits, request);
+}
+
+std::pair<FaultRule, RuleLimits> FaultRules::Parse(const nlohmann::json& request) {
   FieldReader fields(request);
   FaultRule rule;
   rule.match = ReadMatch(fields, {"operation", "account", "region"});
@@ -60,7 +65,7 @@ std::string FaultRules::Add(const nlohmann::json& request) {
   }
   const RuleLimits limits = ReadLimits(fields, true);
   fields.Done();
-  return book_.Add(std::move(rule), limits, request);
+  return {std::move(rule), limits};
 }
 
 std::optional<protocol::InjectedFault> FaultRules::Draw(std::string_view operation,

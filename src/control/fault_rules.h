@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "rule_book.h"
 #include "sluice/domain/pipeline/pipeline.h"
@@ -24,7 +25,13 @@ class FaultRules final : public protocol::FaultInjector {
  public:
   // Throws ControlError for a request that is not a valid fault.
   std::string Add(const nlohmann::json& request);
+  // A request as a rule and its limits; throws ControlError for a bad one.
+  static std::pair<FaultRule, RuleLimits> Parse(const nlohmann::json& request);
   nlohmann::json List() const { return book_.List(); }
+  nlohmann::json DumpState() const { return book_.DumpState(); }
+  void LoadState(const nlohmann::json& state, bool commit) {
+    book_.LoadState(state, &Parse, commit);
+  }
   std::size_t Remove(const std::optional<std::string>& id) { return book_.Remove(id); }
   std::size_t RemoveFor(const domain::ScopeFilter& filter) { return book_.RemoveFor(filter); }
 

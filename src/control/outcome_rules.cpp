@@ -71,6 +71,11 @@ domain::ScriptedOutcome ReadOutcome(FieldReader& fields, bool allow_hold) {
 }
 
 std::string OutcomeRules::Add(const nlohmann::json& request) {
+  auto [rule, limits] = Parse(request);
+  return book_.Add(std::move(rule), limits, request);
+}
+
+std::pair<OutcomeRule, RuleLimits> OutcomeRules::Parse(const nlohmann::json& request) {
   FieldReader fields(request);
   OutcomeRule rule;
   rule.match = ReadMatch(fields, {"account", "region", "pipeline", "stage", "action", "rule",
@@ -81,7 +86,7 @@ std::string OutcomeRules::Add(const nlohmann::json& request) {
   }
   const RuleLimits limits = ReadLimits(fields, false);
   fields.Done();
-  return book_.Add(std::move(rule), limits, request);
+  return {std::move(rule), limits};
 }
 
 bool Matches(const OutcomeRule& rule, const domain::OutcomeSubject& subject) {

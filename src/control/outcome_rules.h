@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "rule_book.h"
 #include "sluice/domain/engine/outcome_policy.h"
@@ -36,7 +37,13 @@ class OutcomeRules final : public domain::OutcomePolicy {
  public:
   // Throws ControlError for a request that is not a valid rule.
   std::string Add(const nlohmann::json& request);
+  // A request as a rule and its limits; throws ControlError for a bad one.
+  static std::pair<OutcomeRule, RuleLimits> Parse(const nlohmann::json& request);
   nlohmann::json List() const { return book_.List(); }
+  nlohmann::json DumpState() const { return book_.DumpState(); }
+  void LoadState(const nlohmann::json& state, bool commit) {
+    book_.LoadState(state, &Parse, commit);
+  }
   // All rules, or the one `id` names; returns how many went.
   std::size_t Remove(const std::optional<std::string>& id) { return book_.Remove(id); }
   // A scoped reset: the rules whose match names exactly its scope.

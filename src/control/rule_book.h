@@ -91,6 +91,35 @@ class RuleBook {
     return list;
   }
 
+  // The state document's form: each rule's request and counts, and the
+  // next id. LoadState() re-reads every request with `parse` (which throws
+  // for a bad one), and replaces the rules only when `commit` is set.
+  nlohmann::json DumpState() const {
+    MutexLock lock(mutex_);
+    nlohmann::json rules = nlohmann::json::array();
+    for (const Entry& entry : entries_) {
+      rules.push_back({{"id", entry.id}, {"request", entry.spec}, {"matched", entry.matched},
+                       {"applied", entry.applied}});
+    }
+    return {{"rules", std::move(rules)}, {"next_id", next_id_}};
+  }
+  template <typename Parse>
+  void LoadState(const nlohmann::json& state, Parse&& parse, bool commit) {
+    std::vector<Entry> entries;
+    for (const nlohmann::json& rule : state.at("rules")) {
+      auto [parsed, limits] = parse(rule.at("request"));
+      Entry entry{rule.at("id").get<std::string>(), std::move(parsed), limits, rule.at("request")};
+      entry.matched = rule.at("matched").get<std::uint64_t>();
+      entry.applied = rule.at("applied").get<std::uint64_t>();
+      entries.push_back(std::move(entry));
+    }
+    const auto next_id = state.at("next_id").get<std::uint64_t>();
+    if (!commit) return;
+    MutexLock lock(mutex_);
+    entries_ = std::move(entries);
+    next_id_ = next_id;
+  }
+
   // All rules, or the one `id` names; returns how many went.
   std::size_t Remove(const std::optional<std::string>& id) {
     return RemoveIf([&](const std::string& rule_id, const Rule&) { return !id || rule_id == *id; });

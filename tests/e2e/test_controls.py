@@ -65,6 +65,14 @@ def approval_pipeline(name):
     return decl
 
 
+def approval_token(cp, pipeline, stage="Approve"):
+    """The token of the approval that waits in `stage`."""
+    for state in cp.get_pipeline_state(name=pipeline)["stageStates"]:
+        if state["stageName"] == stage:
+            return state["actionStates"][0]["latestExecution"]["token"]
+    raise AssertionError(f"no stage {stage}")
+
+
 def custom_action_type_request():
     return {
         "category": "Build",
@@ -548,6 +556,107 @@ class OwnServersTest(ControlHelpers, unittest.TestCase):
         self.assertNotEqual(ids(one), ids(other))
         self.assertTrue(set(ids(one)).isdisjoint(ids(other)))
         self.assertTrue(set(s[2] for s in one if s[2]).isdisjoint(s[2] for s in other if s[2]))
+
+    def state_scenario(self, server):
+        """Builds state worth moving: a pipeline with tags mid-run, an approval waiting,
+        a custom action type, a webhook, an outcome rule and a fault."""
+        cp = server.client()
+        cp.create_pipeline(pipeline=approval_pipeline("moved"), tags=[{"key": "k", "value": "v"}])
+        cp.create_custom_action_type(**custom_action_type_request())
+        cp.put_webhook(**webhook_request("moved-hook", "moved"))
+        control = SluiceControl(server.endpoint)
+        control.add_outcome({"stage": "Build"}, outputVariables={"IMAGE": "app:7"}, times=5)
+        control.add_fault({"operation": "DeleteWebhook"}, error={"type": "ThrottlingException"})
+        first = cp.start_pipeline_execution(name="moved")["pipelineExecutionId"]
+        control.settle()  # the first waits for its approval
+        second = cp.start_pipeline_execution(name="moved")["pipelineExecutionId"]
+        control.advance(0.25)  # the second is mid-Source
+        return first, second
+
+    def reads(self, server, first, second):
+        """The raw bytes of every read a dashboard makes, and the controls' lists."""
+        bodies = []
+        for operation, body in (
+                ("GetPipeline", {"name": "moved"}),
+                ("GetPipelineState", {"name": "moved"}),
+                ("ListPipelineExecutions", {"pipelineName": "moved"}),
+                ("GetPipelineExecution", {"pipelineName": "moved", "pipelineExecutionId": first}),
+                ("GetPipelineExecution", {"pipelineName": "moved", "pipelineExecutionId": second}),
+                ("ListActionExecutions", {"pipelineName": "moved"}),
+                ("ListActionTypes", {"actionOwnerFilter": "Custom"}),
+                ("ListWebhooks", {}),
+                ("ListTagsForResource", {"resourceArn": "arn:aws:codepipeline:us-east-1:"
+                                                        "000000000000:moved"})):
+            status, _, data = server.raw(body, target=TARGET_PREFIX + operation)
+            self.assertEqual(status, 200, data)
+            bodies.append((operation, data))
+        for path in ("/_sluice/outcomes", "/_sluice/faults", "/_sluice/clock"):
+            bodies.append((path, self.control_call(server, "GET", path)[1]))
+        return bodies
+
+    def test_a_state_document_moves_to_a_fresh_server_and_goes_on_alike(self):
+        origin = self.own_server("--clock", "manual", "--clock-start", "2030-01-01T00:00:00Z",
+                                 "--seed", "7", "--start-on-create", "false")
+        first, second = self.state_scenario(origin)
+        status, document = self.control_call(origin, "GET", "/_sluice/state")
+        self.assertEqual(status, 200)
+        self.assertEqual(document["format"], 1)
+        # A fresh server elsewhere in time and without a seed takes all of it.
+        copy = self.own_server("--clock", "manual", "--start-on-create", "false")
+        status, loaded = self.control_call(copy, "PUT", "/_sluice/state", document)
+        self.assertEqual(status, 200, loaded)
+        self.assertEqual(loaded["loaded"], {"pipelines": 1, "executions": 2})
+        # Controls draw no ids; each AWS read below draws its request id.
+        self.assertEqual(self.control_call(copy, "GET", "/_sluice/state")[1], document)
+        self.assertEqual(self.reads(copy, first, second), self.reads(origin, first, second))
+
+        # The same requests from here give the same answers, ids included.
+        def go_on(server):
+            cp = server.client()
+            control = SluiceControl(server.endpoint)
+            answers = [control.settle()]
+            token = approval_token(cp, "moved")
+            cp.put_approval_result(pipelineName="moved", stageName="Approve", actionName="Approve",
+                                   result={"summary": "ok", "status": "Approved"}, token=token)
+            answers.append(cp.start_pipeline_execution(
+                name="moved", clientRequestToken="same-token")["pipelineExecutionId"])
+            answers.append(control.advance(8 * 24 * 3600))
+            return answers + self.reads(server, first, second)
+        self.assertEqual(go_on(copy), go_on(origin))
+        statuses = [s["status"] for s in origin.client().list_pipeline_executions(
+            pipelineName="moved")["pipelineExecutionSummaries"]]
+        # Newest first: the third waits on its own approval, the second's timed
+        # out a week after it entered the stage, the first was approved.
+        self.assertEqual(statuses, ["InProgress", "Failed", "Succeeded"])
+
+    def test_a_bad_state_document_is_refused_and_changes_nothing(self):
+        server = self.own_server("--clock", "manual", "--start-on-create", "false")
+        self.state_scenario(server)
+        before = self.control_call(server, "GET", "/_sluice/state")[1]
+        spoiled_run = json.loads(json.dumps(before))
+        spoiled_run["engine"]["pipelines"][0]["runs"][0]["stages"][0]["actions"][0]["action"] = 5
+        for document, field, says in (
+                (dict(before, format=2), "format", "format 1"),
+                ({"format": 1}, "pipelines", "required"),
+                (spoiled_run, None, "names no action"),
+                ([], None, "object")):
+            with self.subTest(says=says):
+                status, answer = self.control_call(server, "PUT", "/_sluice/state", document)
+                self.assertEqual(status, 400, answer)
+                self.assertEqual(answer["field"], field)
+                self.assertIn(says, answer["message"])
+                self.assertEqual(self.control_call(server, "GET", "/_sluice/state")[1], before)
+        status, answer = self.control_call(server, "POST", "/_sluice/state", {})
+        self.assertEqual(status, 405)
+
+    def test_init_dir_loads_a_state_document(self):
+        origin = self.own_server("--clock", "manual", "--start-on-create", "false")
+        first, second = self.state_scenario(origin)
+        document = self.control_call(origin, "GET", "/_sluice/state")[1]
+        directory = temp_dir(self)
+        write_json_file(directory, "state.json", document)
+        copy = self.own_server("--clock", "manual", "--init-dir", directory)
+        self.assertEqual(self.reads(copy, first, second), self.reads(origin, first, second))
 
     def test_control_off(self):
         for server in (self.own_server("--control", "off"),

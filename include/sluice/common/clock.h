@@ -32,6 +32,8 @@ class FakeClock final : public Clock {
 
   TimePoint Now() const override { return TimePoint(Duration(now_ms_.load())); }
   void Advance(Duration d) { now_ms_ += d.count(); }
+  // Moves to `when`, back too: a loaded state document brings its own time.
+  void Reset(TimePoint when) { now_ms_ = when.time_since_epoch().count(); }
   // Moves to `when`; never back, as time does not go back.
   void Set(TimePoint when) {
     auto current = now_ms_.load();

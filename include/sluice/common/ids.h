@@ -46,4 +46,13 @@ std::uint64_t DrawRandom();
 // A number in [0, 1) from the id source.
 double DrawUnit();
 
+// Where the id source is, for the state document: seeded or not, and how
+// far along its sequence.
+struct IdSourceState {
+  std::optional<std::uint64_t> seed;
+  std::uint64_t drawn = 0;
+};
+IdSourceState CurrentIdSource();
+void RestoreIdSource(const IdSourceState& state);
+
 }  // namespace sluice

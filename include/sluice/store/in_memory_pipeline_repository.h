@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "sluice/common/mutex.h"
@@ -33,6 +35,20 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
                                                std::string_view name) const override;
   bool EditTags(const domain::Scope& scope, std::string_view name,
                 const TagEdit& edit) override;
+
+  // The state document's pipelines (GET/PUT /_sluice/state): every version
+  // of every pipeline with its tags. ParseState() checks each version against
+  // its pipeline and throws std::invalid_argument naming what does not fit;
+  // CommitState() replaces every pipeline with what it read. Views() answers
+  // the engine's look-ups from a staged state, before it is committed.
+  struct StagedState;
+  nlohmann::json DumpState() const;
+  std::shared_ptr<StagedState> ParseState(const nlohmann::json& state) const;
+  static std::shared_ptr<const domain::PipelineView> StagedView(const StagedState& staged,
+                                                                const domain::Scope& scope,
+                                                                const std::string& name,
+                                                                int version);
+  void CommitState(std::shared_ptr<StagedState> staged);
 
  private:
   struct StoredPipeline {

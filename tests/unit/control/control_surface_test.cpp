@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/beast/http/verb.hpp>
+#include <functional>
 #include <string>
 
 #include "app/services.h"
+#include "control/control_json.h"
+#include "sluice/common/ids.h"
 #include "sluice/common/iso8601.h"
 #include "sluice/api/model.h"
 #include "support/pipelines.h"
@@ -258,6 +261,103 @@ TEST_F(ControlSurfaceTest, EachEndpointRefusesABadRequestClearly) {
     EXPECT_FALSE(answer["message"].get<std::string>().empty());
     EXPECT_EQ(answer["field"], c.field[0] == '\0' ? json(nullptr) : json(c.field)) << c.target;
   }
+}
+
+// A second server's worth of services, for state documents to move between.
+class StateDocumentTest : public ControlSurfaceTest {
+ protected:
+  json Read(app::Services& services, std::string_view operation, const json& input) {
+    const api::CallContext context{"request", "000000000000", "us-east-1", {}};
+    auto body = services.operations().Invoke(context, *model::FindOperation(operation), input);
+    EXPECT_TRUE(body.ok()) << operation;
+    return body.ok() ? json::parse(*body) : json();
+  }
+  // Every read a dashboard would make, from one set of services.
+  json Reads(app::Services& services, const std::string& id) {
+    return {Read(services, "GetPipeline", {{"name", "app"}}),
+            Read(services, "GetPipelineState", {{"name", "app"}}),
+            Read(services, "ListPipelineExecutions", {{"pipelineName", "app"}}),
+            Read(services, "GetPipelineExecution",
+                 {{"pipelineName", "app"}, {"pipelineExecutionId", id}}),
+            Read(services, "ListActionExecutions", {{"pipelineName", "app"}}),
+            Read(services, "ListTagsForResource",
+                 {{"resourceArn", "arn:aws:codepipeline:us-east-1:000000000000:app"}})};
+  }
+
+  FakeClock other_clock_;  // elsewhere in time until the document arrives
+  app::Services other_{other_clock_, options_, &other_clock_};
+};
+
+TEST_F(StateDocumentTest, ALoadedDocumentAnswersEveryReadAndGoesOnAsTheOriginal) {
+  Post("/_sluice/outcomes", {{"match", {{"stage", "Build"}}}, {"outputVariables", {{"K", "V"}}},
+                             {"times", 2}});
+  json pipeline = ApprovalPipeline();
+  Aws("CreatePipeline", {{"pipeline", pipeline}, {"tags", {{{"key", "team"}, {"value", "a"}}}}});
+  const std::string id = Aws("StartPipelineExecution", {{"name", "app"}})["pipelineExecutionId"];
+  Post("/_sluice/clock/advance", {{"seconds", 1.5}});  // mid-Build
+  const json document = services_.control().DumpState();
+  EXPECT_EQ(document["format"], 1);
+  const json loaded = other_.control().LoadState(document);
+  EXPECT_EQ(loaded["loaded"]["executions"], 1);
+  EXPECT_EQ(other_clock_.Now(), clock_.Now());
+  EXPECT_EQ(Reads(other_, id), Reads(services_, id));
+  EXPECT_EQ(other_.control().DumpState(), document);
+  // Both go on alike: the build completes with its scripted variables, the
+  // approval waits, and a week later it times out in both.
+  for (app::Services* services : {&services_, &other_}) {
+    // The two share this process's id source: each draws the same ids.
+    SeedIds(9);
+    net::HttpRequest request{http::verb::post, "/_sluice/clock/advance", 11};
+    request.body() = R"({"seconds": 700000})";
+    EXPECT_EQ(services->control_hooks().control(request).result_int(), 200);
+  }
+  SeedIds(std::nullopt);
+  EXPECT_EQ(Reads(other_, id), Reads(services_, id));
+  EXPECT_EQ(Execution(id)["status"], "Failed");
+}
+
+TEST_F(StateDocumentTest, ARefusedDocumentChangesNothing) {
+  const std::string id = CreateAndStart(sluice::testing::TwoStagePipeline("app"));
+  const json before = services_.control().DumpState();
+  struct Case {
+    const char* name;
+    std::function<void(json&)> spoil;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"unknown format", [](json& d) { d["format"] = 2; }, "format 1"},
+      {"a section missing", [](json& d) { d.erase("engine"); }, "engine"},
+      {"an unknown section", [](json& d) { d["extra"] = 1; }, "extra"},
+      {"a declaration the model refuses",
+       [](json& d) { d["pipelines"][0]["versions"][0] = R"({"name": "app", "stages": 3})"; },
+       "pipelines[0].versions[0]"},
+      {"an action the pipeline lacks",
+       [](json& d) { d["engine"]["pipelines"][0]["runs"][0]["stages"][0]["actions"][0]["action"] = 7; },
+       "names no action"},
+      {"a version that does not exist",
+       [](json& d) { d["engine"]["pipelines"][0]["runs"][0]["version"] = 4; }, "no version 4"},
+      {"a broken id", [](json& d) { d["engine"]["pipelines"][0]["runs"][0]["id"] = "nope"; },
+       "not an id"},
+      {"a bad outcome rule",
+       [](json& d) { d["outcomes"]["rules"] = json::array({{{"id", "outcome-1"},
+                                                            {"request", {{"result", "Maybe"}}},
+                                                            {"matched", 0},
+                                                            {"applied", 0}}}); },
+       "result"},
+  };
+  for (const Case& c : cases) {
+    json document = before;
+    c.spoil(document);
+    try {
+      services_.control().LoadState(document);
+      ADD_FAILURE() << c.name << ": loaded";
+    } catch (const ControlError& error) {
+      EXPECT_EQ(error.status, 400U) << c.name;
+      EXPECT_NE(error.message.find(c.says), std::string::npos) << c.name << ": " << error.message;
+    }
+    EXPECT_EQ(services_.control().DumpState(), before) << c.name;
+  }
+  EXPECT_EQ(Execution(id)["status"], "InProgress");
 }
 
 TEST(ControlOnSystemClockTest, MovingTheSystemClockIsAConflict) {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <optional>
 #include <set>
@@ -278,6 +279,21 @@ class ExecutionEngine {
   void PipelineUpdated(const Scope& scope, std::string_view pipeline);
   // Drops every execution of a deleted pipeline.
   void Forget(const Scope& scope, std::string_view pipeline);
+  // The state document's engine part (GET/PUT /_sluice/state): every
+  // execution with its stage, action and rule runs, what is due and when,
+  // the jobs, transition blocks and idempotency tokens. ParseState() reads a
+  // whole part without touching the engine, resolving each execution's
+  // pipeline version through `views`, and throws std::invalid_argument
+  // naming what does not fit; CommitState() then replaces the engine's state
+  // with it.
+  struct StagedState;
+  using ViewLookup = std::function<std::shared_ptr<const PipelineView>(
+      const Scope& scope, const std::string& pipeline, int version)>;
+  nlohmann::json DumpState() const;
+  std::shared_ptr<StagedState> ParseState(const nlohmann::json& state,
+                                          const ViewLookup& views) const;
+  void CommitState(std::shared_ptr<StagedState> staged);
+
   // A reset: drops every execution, job and transition block of the scopes
   // `filter` matches. Work in flight is dropped with them: no step runs for
   // them afterwards, and their tokens and job ids name nothing.

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,15 @@ class ActionTypeRegistry : public TaggableResources {
   // definition is refused. A deleted type comes back only with the exact
   // definition it had (AWS: "restore" a deleted custom action).
   Result<ActionType> CreateCustom(const Scope& scope, ActionType definition);
+  // The state document's action types (GET/PUT /_sluice/state): custom
+  // types (deleted ones too, which CreateCustomActionType restores) and
+  // updated built-ins. ParseState() throws std::invalid_argument naming
+  // what does not fit; CommitState() replaces every scope's types.
+  struct StagedState;
+  nlohmann::json DumpState() const;
+  std::shared_ptr<StagedState> ParseState(const nlohmann::json& state) const;
+  void CommitState(std::shared_ptr<StagedState> staged);
+
   // A reset: forgets the custom types (deleted ones too, so that none can be
   // restored) and the updated built-ins of the scopes `filter` matches.
   // Returns how many custom types were live.

@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +90,15 @@ class WebhookRegistry final : public TaggableResources {
 
   // Deleting a webhook that does not exist succeeds, as deleting a pipeline does.
   void Delete(const Scope& scope, std::string_view name);
+  // The state document's webhooks (GET/PUT /_sluice/state), with their
+  // URLs, secrets, registrations and tags. ParseState() throws
+  // std::invalid_argument naming what does not fit; CommitState() replaces
+  // every webhook.
+  struct StagedState;
+  nlohmann::json DumpState() const;
+  std::shared_ptr<StagedState> ParseState(const nlohmann::json& state) const;
+  void CommitState(std::shared_ptr<StagedState> staged);
+
   // A reset: every webhook of the scopes `filter` matches. Returns how many.
   std::size_t RemoveAll(const ScopeFilter& filter);
 
