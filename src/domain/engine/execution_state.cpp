@@ -223,6 +223,15 @@ std::shared_ptr<ExecutionEngine::StagedState> ExecutionEngine::ParseState(
           stage.auto_retries = stage_json.at("auto_retries").get<std::uint16_t>();
           stage.conditions = stage_json.at("conditions").get<std::vector<ConditionRun>>();
           const StageView& view = run->view->stages[stage.stage];
+          for (const ConditionRun& condition : stage.conditions) {
+            // The engine reads a condition's rules beside their declarations.
+            const auto& declaration = condition.kind == ConditionKind::kBeforeEntry ? view.before_entry
+                                      : condition.kind == ConditionKind::kOnSuccess ? view.on_success
+                                                                                    : view.on_failure;
+            if (!declaration || declaration->rules.size() != condition.rules.size()) {
+              Invalid(where, "a condition run does not match stage " + view.name + "'s declaration");
+            }
+          }
           for (const json& action_json : stage_json.at("actions")) {
             ActionRecord& action = stage.actions.emplace_back();
             action.action = action_json.at("action").get<std::uint16_t>();

@@ -334,6 +334,13 @@ TEST_F(StateDocumentTest, ARefusedDocumentChangesNothing) {
       {"an action the pipeline lacks",
        [](json& d) { d["engine"]["pipelines"][0]["runs"][0]["stages"][0]["actions"][0]["action"] = 7; },
        "names no action"},
+      {"a condition the stage does not declare",
+       [](json& d) {
+         d["engine"]["pipelines"][0]["runs"][0]["stages"][0]["conditions"] = json::array(
+             {{{"kind", "beforeEntry"}, {"status", "InProgress"}, {"summary", ""},
+               {"last_change", 0}, {"rules", json::array()}}});
+       },
+       "does not match"},
       {"a version that does not exist",
        [](json& d) { d["engine"]["pipelines"][0]["runs"][0]["version"] = 4; }, "no version 4"},
       {"a broken id", [](json& d) { d["engine"]["pipelines"][0]["runs"][0]["id"] = "nope"; },
