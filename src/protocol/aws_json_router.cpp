@@ -154,7 +154,13 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
   if (hooks_.faults != nullptr) {
     fault = hooks_.faults->Draw(operation, context.account_id, context.region);
     // On the request's own thread: a slow answer, as a slow service gives.
-    if (fault && fault->latency.count() > 0) std::this_thread::sleep_for(fault->latency);
+    if (fault && fault->latency.count() > 0) {
+      if (hooks_.sleep != nullptr) {
+        hooks_.sleep(fault->latency);
+      } else {
+        std::this_thread::sleep_for(fault->latency);
+      }
+    }
     if (fault && fault->error && !fault->after) return {ServiceError::Internal(""), fault->error};
   }
   auto input = ParseJsonBody(request.body());

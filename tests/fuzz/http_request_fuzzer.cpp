@@ -11,7 +11,9 @@
 // alone, and nothing accumulates over the millions of inputs of one run. Time
 // comes from a FakeClock that moves one action duration per request, with the
 // engine advanced in between as its thread would: executions move on, and no
-// thread is ever started.
+// thread is ever started. The test controls under /_sluice/ are on (over the
+// same clock, as a manual one), answering in their own shape; once an input
+// has added wire faults, AWS answers may carry any error a test injects.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -63,9 +65,17 @@ void RequireWellFramed(const net::HttpResponse& response, bool head_request) {
   fuzz::Require(parser.get().body() == response.body(), "the body survives serialization", bytes);
 }
 
-void RequireAnswer(const net::HttpResponse& response, http::verb method, bool health_check) {
+void RequireAnswer(const net::HttpResponse& response, http::verb method, bool health_check,
+                   bool faults_possible) {
   const bool head_request = method == http::verb::head;
   RequireWellFramed(response, head_request);
+  if (faults_possible && !health_check) {
+    // An injected error is whatever the test said: only the framing holds.
+    fuzz::Require(response.find("x-amzn-RequestId") != response.end(),
+                  "every response has x-amzn-RequestId", response.body());
+    if (!head_request) fuzz::ParseObject(response.body(), "every body is a JSON object");
+    return;
+  }
   if (health_check) {
     // sluice's own endpoint, not AWS's: plain JSON, no request id.
     fuzz::Require(response.result_int() == 200, "GET /_sluice/health answers 200",
@@ -76,14 +86,37 @@ void RequireAnswer(const net::HttpResponse& response, http::verb method, bool he
   fuzz::RequireWireResponse(response, head_request);
 }
 
+// The test controls' own shape: JSON, a 2xx or a 4xx (never a 5xx), and an
+// error that names its kind and says why.
+void RequireControlAnswer(const net::HttpResponse& response, http::verb method) {
+  const bool head_request = method == http::verb::head;
+  RequireWellFramed(response, head_request);
+  const std::string detail = std::to_string(response.result_int()) + " " + response.body();
+  const unsigned status = response.result_int();
+  fuzz::Require(status >= 200 && status < 500, "a control answers 2xx or 4xx", detail);
+  fuzz::Require(response[http::field::content_type] == "application/json",
+                "a control answers application/json", detail);
+  if (head_request) return;
+  const nlohmann::json body = fuzz::ParseObject(response.body(), "a control's body is a JSON object");
+  if (status >= 400) {
+    fuzz::Require(body.contains("error") && body.contains("message") &&
+                      body["message"].is_string() && !body["message"].get<std::string>().empty(),
+                  "a control's error names its kind and says why", detail);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const app::Options& options = ServerDefaults();
   FakeClock clock;
-  app::Services services(clock, options);
-  protocol::AwsJsonRouter router(services.operations(), app::RouterOptionsFor(options));
+  // A manual clock, so that the clock controls move it too.
+  app::Services services(clock, options, &clock);
+  protocol::ControlHooks hooks = services.control_hooks();
+  hooks.sleep = [](std::chrono::milliseconds) {};  // latency faults cost no time here
+  protocol::AwsJsonRouter router(services.operations(), app::RouterOptionsFor(options), hooks);
 
+  bool faults_possible = false;
   boost::beast::flat_buffer buffer;
   if (size > 0) {
     std::memcpy(buffer.prepare(size).data(), data, size);
@@ -99,16 +132,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (step.state == net::ParseStep::State::kRefused) {
       net::HttpResponse refusal = router.Reject(step.refusal, step.http_version);
       net::PrepareForWrite(refusal, /*close_after=*/true);
-      RequireAnswer(refusal, http::verb::unknown, /*health_check=*/false);
+      RequireAnswer(refusal, http::verb::unknown, /*health_check=*/false,
+                    /*faults_possible=*/false);
       break;  // the session closes after a refusal
     }
     net::HttpRequest request = parser.release();
     const bool close_after = !request.keep_alive();
     const http::verb method = request.method();
     const bool health_check = method == http::verb::get && request.target() == "/_sluice/health";
+    const bool control = !health_check && request.target().starts_with("/_sluice/");
+    // Faults come from POST /_sluice/faults or a loaded state document.
+    const bool may_add_faults = control && (request.target().starts_with("/_sluice/faults") ||
+                                            request.target().starts_with("/_sluice/state"));
     net::HttpResponse response = router.Handle(std::move(request));
     net::PrepareForWrite(response, close_after);
-    RequireAnswer(response, method, health_check);
+    if (control) {
+      RequireControlAnswer(response, method);
+      faults_possible = faults_possible || (may_add_faults && response.result_int() < 300);
+    } else {
+      RequireAnswer(response, method, health_check, faults_possible);
+    }
     if (close_after) break;
     clock.Advance(options.engine.action_duration);
     services.engine().Advance();

@@ -31,6 +31,9 @@ struct ControlHooks {
   // Answers a request under /_sluice/ (health aside); none: controls off.
   std::function<net::HttpResponse(const net::HttpRequest&)> control;
   FaultInjector* faults = nullptr;  // must outlive the router
+  // How a latency fault waits; none: on the request's thread, for real.
+  // (The fuzzers wait for nothing.)
+  void (*sleep)(std::chrono::milliseconds) = nullptr;
 };
 
 class AwsJsonRouter final : public net::RequestHandler {
