@@ -1,15 +1,24 @@
 """Helpers for the execution end-to-end tests (test_exec*.py).
 
 Pipeline declarations with the source providers CodePipeline knows, a
-three-stage pipeline for the execution-mode races, and polling with a
-deadline (never a fixed long sleep).
+three-stage pipeline for the execution-mode races, polling with a deadline
+(never a fixed long sleep), and driving a server started with MANUAL_CLOCK:
+settle() runs everything that runs by itself until only people, workers and
+deadlines are left, advance() moves time to an exact moment in between.
 """
 
 import copy
+import os
 import re
+import sys
 import time
 
-from sluice_server import DEFAULT_ACCOUNT, build_action, pipeline_decl
+from sluice_server import DEFAULT_ACCOUNT, REPO, build_action, pipeline_decl
+
+_CLIENTS = os.path.join(REPO, "clients", "python")
+if _CLIENTS not in sys.path:
+    sys.path.insert(0, _CLIENTS)
+from sluice_control import SluiceControl  # noqa: E402
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -180,3 +189,65 @@ def stage_state(cp, pipeline, stage):
             return state
     raise AssertionError(f"no stage {stage} in GetPipelineState of {pipeline}")
 
+
+# --- the manual clock ------------------------------------------------------------
+#
+# A server started with MANUAL_CLOCK in its arguments runs nothing by itself:
+# an execution stays exactly where its last request left it until the test
+# settles or advances the clock. What a test reads between two such calls is
+# therefore one fixed state, and "while Build runs, ..." needs no timing.
+
+MANUAL_CLOCK = ("--clock", "manual")
+
+# The timeout for wait_until and the waits built on it (wait_for_token,
+# poll_jobs, ...) on the manual clock: the state it waits for is there at the
+# first read after settle()/advance(), or never.
+AT_ONCE = 0
+
+
+def clock_of(server):
+    """The /_sluice/ controls of a running SluiceServer."""
+    return SluiceControl(server.endpoint)
+
+
+def settle(server):
+    """Runs the manual clock until every execution has finished or waits on a
+    person, a worker or a deadline; returns the answer ({"now", "waiting", ...})."""
+    answer = clock_of(server).settle()
+    if not answer["settled"]:
+        raise AssertionError(f"the manual clock did not settle: {answer}")
+    return answer
+
+
+def advance(server, seconds):
+    """Moves the manual clock `seconds` on, running everything due on the way in order.
+
+    Rounded to whole milliseconds first: the server truncates to them, and
+    3 * 0.3 is 0.8999999999999999, which would stop a millisecond short of
+    the third action's end.
+    """
+    return clock_of(server).advance(round(seconds, 3))
+
+
+def settle_token(server, cp, pipeline, stage="Approve", action="Approve", execution_id=None):
+    """settle(), then the token of the approval that must now wait in `stage`
+    (for `execution_id`, if given): worker_helpers.wait_for_token's, read once."""
+    from worker_helpers import wait_for_token  # not at the top: it imports this module
+    settle(server)
+    return wait_for_token(cp, pipeline, stage, action, execution_id, timeout=AT_ONCE)
+
+
+def settle_finished(server, cp, pipeline, execution_id):
+    """settle(), then the execution's GetPipelineExecution body, which must have ended."""
+    return settle_all_finished(server, cp, pipeline, [execution_id])[execution_id]
+
+
+def settle_all_finished(server, cp, pipeline, execution_ids):
+    """settle(), then {id: GetPipelineExecution body} of executions that must all have ended."""
+    answer = settle(server)
+    found = {eid: get_execution(cp, pipeline, eid) for eid in execution_ids}
+    running = {eid: e["status"] for eid, e in found.items() if e["status"] not in FINISHED}
+    if running:
+        raise AssertionError(f"executions of {pipeline} still running once the clock settled: "
+                             f"{running}; waiting: {answer['waiting']}")
+    return found

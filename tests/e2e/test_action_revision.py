@@ -7,7 +7,8 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (ROOT_ARN, actions_of, list_all_executions, wait_finished)
+from execution_helpers import (MANUAL_CLOCK, ROOT_ARN, actions_of, list_all_executions,
+                               settle_finished)
 from sluice_server import ServerTestCase, pipeline_decl
 
 CREATED = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -15,7 +16,7 @@ CREATED = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
 class PutActionRevisionTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -31,7 +32,7 @@ class PutActionRevisionTest(ServerTestCase):
         response = self.put("rev-new", "v-0001")
         self.assertIs(response["newRevision"], True)
         execution_id = response["pipelineExecutionId"]
-        final = wait_finished(self.cp, "rev-new", execution_id)
+        final = settle_finished(self.server, self.cp, "rev-new", execution_id)
         self.assertEqual(final["status"], "Succeeded")
         self.assertEqual(final["trigger"], {"triggerType": "PutActionRevision",
                                             "triggerDetail": ROOT_ARN})
@@ -52,14 +53,14 @@ class PutActionRevisionTest(ServerTestCase):
         again = self.put("rev-same", "v-0001", change="chg-2")
         self.assertIs(again["newRevision"], False)
         self.assertEqual(again["pipelineExecutionId"], first["pipelineExecutionId"])
-        wait_finished(self.cp, "rev-same", first["pipelineExecutionId"])
+        settle_finished(self.server, self.cp, "rev-same", first["pipelineExecutionId"])
         self.assertIs(self.put("rev-same", "v-0001")["newRevision"], False)
         self.assertEqual(len(list_all_executions(self.cp, "rev-same")), 1)
         # Another revision is new.
         other = self.put("rev-same", "v-0002")
         self.assertIs(other["newRevision"], True)
         self.assertNotEqual(other["pipelineExecutionId"], first["pipelineExecutionId"])
-        final = wait_finished(self.cp, "rev-same", other["pipelineExecutionId"])
+        final = settle_finished(self.server, self.cp, "rev-same", other["pipelineExecutionId"])
         self.assertEqual(final["artifactRevisions"][0]["revisionId"], "v-0002")
         self.assertEqual(len(list_all_executions(self.cp, "rev-same")), 2)
 
@@ -84,7 +85,7 @@ class PutActionRevisionTest(ServerTestCase):
         rc, out, err = self.server.aws(*args)
         self.assertEqual(rc, 0, err)
         self.assertIs(out["newRevision"], True)
-        final = wait_finished(self.cp, "rev-cli", out["pipelineExecutionId"])
+        final = settle_finished(self.server, self.cp, "rev-cli", out["pipelineExecutionId"])
         self.assertEqual(final["artifactRevisions"][0]["revisionId"], "cli-rev-1")
         rc, again, err = self.server.aws(*args)
         self.assertEqual(rc, 0, err)

@@ -1,13 +1,18 @@
 """Manual approvals end to end: the waiting action and its token, approving
 and rejecting with boto3 and aws-cli, every error of PutApprovalResult, an
 approval bot answering two executions, and approvals timing out.
+
+The servers run on the manual clock, but for the approval bot's: the bot is a
+thread polling GetPipelineState while the executions run by themselves, and
+on a clock that only the test moves there would be nothing to race.
 """
 
 import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import ROOT_ARN, UUID4, actions_of, get_execution, wait_finished
+from execution_helpers import (MANUAL_CLOCK, ROOT_ARN, UUID4, actions_of, advance,
+                               get_execution, settle_finished, settle_token, wait_finished)
 from sluice_server import ServerTestCase, approval_action
 from worker_helpers import (ZERO_UUID, ApprovalBot, action_state, answer, approval_decl,
                             wait_for_token)
@@ -15,7 +20,7 @@ from worker_helpers import (ZERO_UUID, ApprovalBot, action_state, answer, approv
 
 class ApprovalTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -24,7 +29,7 @@ class ApprovalTest(ServerTestCase):
         """Creates an approval pipeline, starts it; returns (execution id, token)."""
         self.cp.create_pipeline(pipeline=approval_decl(name, **extra))
         execution_id = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        return execution_id, wait_for_token(self.cp, name, execution_id=execution_id)
+        return execution_id, settle_token(self.server, self.cp, name, execution_id=execution_id)
 
     def assertRejected(self, code, **kwargs):
         with self.assertRaises(ClientError) as caught:
@@ -47,7 +52,7 @@ class ApprovalTest(ServerTestCase):
         execution_id, token = self.start_waiting("ap-yes")
         response = answer(self.cp, "ap-yes", token, "Approved", "looks good")
         self.assertIn("approvedAt", response)
-        final = wait_finished(self.cp, "ap-yes", execution_id)
+        final = settle_finished(self.server, self.cp, "ap-yes", execution_id)
         self.assertEqual(final["status"], "Succeeded")
         latest = action_state(self.cp, "ap-yes", "Approve", "Approve")["latestExecution"]
         self.assertEqual(latest["status"], "Succeeded")
@@ -63,7 +68,7 @@ class ApprovalTest(ServerTestCase):
     def test_reject(self):
         execution_id, token = self.start_waiting("ap-no")
         answer(self.cp, "ap-no", token, "Rejected", "not today")
-        final = wait_finished(self.cp, "ap-no", execution_id)
+        final = settle_finished(self.server, self.cp, "ap-no", execution_id)
         self.assertEqual(final["status"], "Failed")
         latest = action_state(self.cp, "ap-no", "Approve", "Approve")["latestExecution"]
         self.assertEqual(latest["status"], "Failed")
@@ -83,7 +88,7 @@ class ApprovalTest(ServerTestCase):
             answer(other, "ap-who", token, "Approved")
         self.assertClientError(caught, "PipelineNotFoundException")
         answer(self.server.client(access_key="AKIDSOMEONEELSE"), "ap-who", token, "Approved")
-        wait_finished(self.cp, "ap-who", execution_id)
+        settle_finished(self.server, self.cp, "ap-who", execution_id)
         latest = action_state(self.cp, "ap-who", "Approve", "Approve")["latestExecution"]
         self.assertEqual(latest["lastUpdatedBy"], ROOT_ARN)
 
@@ -104,7 +109,8 @@ class ApprovalTest(ServerTestCase):
         self.assertRejected("ApprovalAlreadyCompletedException", **base)
         self.assertRejected("ApprovalAlreadyCompletedException",
                             **{**base, "result": {"summary": "s", "status": "Rejected"}})
-        self.assertEqual(wait_finished(self.cp, "ap-err", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "ap-err", execution_id)["status"],
+                         "Succeeded")
 
     def test_token_shape_is_validated(self):
         _, token = self.start_waiting("ap-shape")
@@ -125,7 +131,8 @@ class ApprovalTest(ServerTestCase):
             "--result", "summary=approved from the CLI,status=Approved", "--token", token)
         self.assertEqual(rc, 0, err)
         self.assertEqual(list(out), ["approvedAt"])
-        self.assertEqual(wait_finished(self.cp, "ap-cli", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "ap-cli", execution_id)["status"],
+                         "Succeeded")
         latest = action_state(self.cp, "ap-cli", "Approve", "Approve")["latestExecution"]
         self.assertEqual(latest["summary"], "approved from the CLI")
 
@@ -135,6 +142,16 @@ class ApprovalTest(ServerTestCase):
             "--result", "summary=again,status=Approved", "--token", token)
         self.assertNotEqual(rc, 0)
         self.assertIn("ApprovalAlreadyCompletedException", err)
+
+
+class ApprovalBotTest(ServerTestCase):
+    """The plain bot (GetPipelineState only) in a thread, answering executions that
+    run by themselves: on the system clock, with waits that poll."""
+
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+
+    def setUp(self):
+        self.cp = self.server.client()
 
     def test_approval_bot_approves_one_and_rejects_another(self):
         # QUEUED: both are started at once and reach the approval one after the other.
@@ -153,14 +170,8 @@ class ApprovalTest(ServerTestCase):
                             if d["stageName"] == "Approve")
             self.assertEqual(approval["status"], status)
 
-
-class ApprovalBotSequentialTest(ServerTestCase):
-    """The plain bot (GetPipelineState only) on a SUPERSEDED pipeline."""
-
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
-
     def test_bot_answers_executions_one_after_another(self):
-        cp = self.server.client()
+        cp = self.cp
         cp.create_pipeline(pipeline=approval_decl("bot-seq"))
         decisions = {}
         bot = ApprovalBot(self.server.client(), "bot-seq", decisions.get).start_for(self)
@@ -182,9 +193,10 @@ class ApprovalBotSequentialTest(ServerTestCase):
 
 
 class ApprovalTimeoutTest(ServerTestCase):
+    """--approval-timeout-s 1 on the manual clock: a test moves time to the deadline."""
 
     server_args = ("--action-duration-ms", "50", "--start-on-create", "false",
-                   "--approval-timeout-s", "1")
+                   "--approval-timeout-s", "1", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -192,8 +204,13 @@ class ApprovalTimeoutTest(ServerTestCase):
     def test_unanswered_approval_times_out(self):
         self.cp.create_pipeline(pipeline=approval_decl("to-flag"))
         execution_id = self.cp.start_pipeline_execution(name="to-flag")["pipelineExecutionId"]
-        token = wait_for_token(self.cp, "to-flag", execution_id=execution_id)
-        final = wait_finished(self.cp, "to-flag", execution_id, timeout=10)
+        token = settle_token(self.server, self.cp, "to-flag", execution_id=execution_id)
+        # Waiting a millisecond before the deadline ...
+        advance(self.server, 0.999)
+        self.assertEqual(get_execution(self.cp, "to-flag", execution_id)["status"], "InProgress")
+        # ... and failed at it.
+        advance(self.server, 0.001)
+        final = get_execution(self.cp, "to-flag", execution_id)
         self.assertEqual(final["status"], "Failed")
         latest = action_state(self.cp, "to-flag", "Approve", "Approve")["latestExecution"]
         self.assertEqual(latest["status"], "Failed")
@@ -214,16 +231,18 @@ class ApprovalTimeoutTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=approval_decl(
             "to-action", action=approval_action(timeoutInMinutes=5)))
         own = self.cp.start_pipeline_execution(name="to-action")["pipelineExecutionId"]
-        wait_for_token(self.cp, "to-action", execution_id=own)
+        settle_token(self.server, self.cp, "to-action", execution_id=own)
         # Started after the other reached its approval, so it times out later.
         control = self.cp.start_pipeline_execution(name="to-flag-2")["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, "to-flag-2", control, timeout=10)["status"],
-                         "Failed")
+        settle_token(self.server, self.cp, "to-flag-2", execution_id=control)
+        advance(self.server, 1)
+        self.assertEqual(get_execution(self.cp, "to-flag-2", control)["status"], "Failed")
         # The flag's second has passed; the action's five minutes have not.
         self.assertEqual(get_execution(self.cp, "to-action", own)["status"], "InProgress")
-        token = wait_for_token(self.cp, "to-action", execution_id=own)
+        token = settle_token(self.server, self.cp, "to-action", execution_id=own)
         answer(self.cp, "to-action", token, "Approved")
-        self.assertEqual(wait_finished(self.cp, "to-action", own)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "to-action", own)["status"],
+                         "Succeeded")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (list_all_executions, stage_state, three_stage_decl,
-                               wait_finished, wait_until)
+from execution_helpers import (MANUAL_CLOCK, advance, list_all_executions, settle_finished,
+                               stage_state, three_stage_decl)
 from sluice_server import ServerTestCase
 
 ENV_IS_PROD = {"name": "EnvIsProd",
@@ -34,7 +34,7 @@ def gate(result):
 
 class ConditionsTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -49,7 +49,7 @@ class ConditionsTest(ServerTestCase):
     def test_before_entry_fail_and_pass(self):
         self.create("gate", "beforeEntry", gate("FAIL"))
         failed = self.start("gate", "dev")
-        self.assertEqual(wait_finished(self.cp, "gate", failed)["status"], "Failed")
+        self.assertEqual(settle_finished(self.server, self.cp, "gate", failed)["status"], "Failed")
         build = stage_state(self.cp, "gate", "Build")
         condition = build["beforeEntryConditionState"]
         self.assertEqual(condition["latestExecution"]["status"], "Failed")
@@ -57,29 +57,31 @@ class ConditionsTest(ServerTestCase):
         self.assertEqual(rule["ruleName"], "EnvIsProd")
         self.assertEqual(rule["latestExecution"]["status"], "Failed")
         passed = self.start("gate", "prod")
-        self.assertEqual(wait_finished(self.cp, "gate", passed)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "gate", passed)["status"],
+                         "Succeeded")
 
     def test_before_entry_skip(self):
         self.create("skip", "beforeEntry", gate("SKIP"))
         execution = self.start("skip", "dev")
-        self.assertEqual(wait_finished(self.cp, "skip", execution)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "skip", execution)["status"],
+                         "Succeeded")
         self.assertEqual(stage_state(self.cp, "skip", "Build")["latestExecution"]["status"],
                          "Skipped")
 
     def test_on_success_rollback(self):
         self.create("guarded", "onSuccess", gate("ROLLBACK"))
         good = self.start("guarded", "prod")
-        self.assertEqual(wait_finished(self.cp, "guarded", good)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "guarded", good)["status"],
+                         "Succeeded")
         bad = self.start("guarded", "dev")
-        self.assertEqual(wait_finished(self.cp, "guarded", bad)["status"], "Failed")
+        self.assertEqual(settle_finished(self.server, self.cp, "guarded", bad)["status"], "Failed")
         summaries = list_all_executions(self.cp, "guarded")
         rollback = summaries[0]
         self.assertEqual(rollback["executionType"], "ROLLBACK")
         self.assertEqual(rollback["rollbackMetadata"]["rollbackTargetPipelineExecutionId"], good)
         self.assertEqual(rollback["trigger"]["triggerType"], "AutomatedRollback")
-        self.assertEqual(
-            wait_finished(self.cp, "guarded", rollback["pipelineExecutionId"])["status"],
-            "Succeeded")
+        final = settle_finished(self.server, self.cp, "guarded", rollback["pipelineExecutionId"])
+        self.assertEqual(final["status"], "Succeeded")
 
     def test_on_failure_retry(self):
         decl = condition_decl("retrying", "onFailure",
@@ -87,7 +89,8 @@ class ConditionsTest(ServerTestCase):
         decl["stages"][1]["actions"][0]["configuration"]["ProjectName"] = "#{Missing.Value}"
         self.cp.create_pipeline(pipeline=decl)
         execution = self.start("retrying", "prod")
-        self.assertEqual(wait_finished(self.cp, "retrying", execution)["status"], "Failed")
+        self.assertEqual(settle_finished(self.server, self.cp, "retrying", execution)["status"],
+                         "Failed")
         metadata = stage_state(self.cp, "retrying", "Build")["retryStageMetadata"]
         self.assertEqual(metadata["autoStageRetryAttempt"], 1)
         self.assertEqual(metadata["latestRetryTrigger"], "AutomatedStageRetry")
@@ -95,9 +98,9 @@ class ConditionsTest(ServerTestCase):
     def test_list_rule_executions(self):
         self.create("listed", "beforeEntry", gate("FAIL"))
         first = self.start("listed", "prod")
-        wait_finished(self.cp, "listed", first)
+        settle_finished(self.server, self.cp, "listed", first)
         second = self.start("listed", "dev")
-        wait_finished(self.cp, "listed", second)
+        settle_finished(self.server, self.cp, "listed", second)
         details = self.cp.list_rule_executions(pipelineName="listed")["ruleExecutionDetails"]
         self.assertEqual([d["pipelineExecutionId"] for d in details], [second, first])
         self.assertEqual(details[0]["status"], "Failed")
@@ -118,10 +121,14 @@ class ConditionsTest(ServerTestCase):
 
 
 class OverrideTest(ServerTestCase):
-    """An outside rule resolved as failed, slow enough to be overridden."""
+    """An outside rule resolved as failed, overridden while it is evaluated.
+
+    On the manual clock the rule is in progress from the moment Source ends
+    (one action, 1.5 s of the clock, in) until the clock moves on.
+    """
 
     server_args = ("--action-duration-ms", "1500", "--start-on-create", "false",
-                   "--external-rule-result", "failed")
+                   "--external-rule-result", "failed", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -133,8 +140,8 @@ class OverrideTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=condition_decl(
             "override", "beforeEntry", {"conditions": [{"result": "FAIL", "rules": [alarm]}]}))
         execution = self.cp.start_pipeline_execution(name="override")["pipelineExecutionId"]
-        wait_until(lambda: "beforeEntryConditionState" in stage_state(self.cp, "override", "Build"),
-                   what="the condition to start")
+        advance(self.server, 1.5)  # Source's action: the condition starts as it ends
+        self.assertIn("beforeEntryConditionState", stage_state(self.cp, "override", "Build"))
         with self.assertRaises(ClientError) as raised:
             self.cp.override_stage_condition(pipelineName="override", stageName="Build",
                                              pipelineExecutionId=execution,
@@ -149,19 +156,21 @@ class OverrideTest(ServerTestCase):
         state = stage_state(self.cp, "override", "Build")
         self.assertEqual(state["beforeEntryConditionState"]["latestExecution"]["status"],
                          "Overridden")
-        self.assertEqual(wait_finished(self.cp, "override", execution)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "override", execution)["status"],
+                         "Succeeded")
 
 
 class RollbackTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
 
     def run_once(self, name):
         execution = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, name, execution)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, name, execution)["status"],
+                         "Succeeded")
         return execution
 
     def error(self, **kwargs):
@@ -181,7 +190,8 @@ class RollbackTest(ServerTestCase):
             "--target-pipeline-execution-id", first)
         self.assertEqual(rc, 0, stderr)
         rollback = out["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, "rb", rollback)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "rb", rollback)["status"],
+                         "Succeeded")
         execution = self.cp.get_pipeline_execution(
             pipelineName="rb", pipelineExecutionId=rollback)["pipelineExecution"]
         self.assertEqual(execution["executionType"], "ROLLBACK")

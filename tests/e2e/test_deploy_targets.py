@@ -2,11 +2,11 @@
 targets of deploy actions, found by action execution id."""
 
 import re
-import time
 import unittest
 
 from botocore.exceptions import ClientError
 
+from execution_helpers import MANUAL_CLOCK, settle_finished
 from sluice_server import ServerTestCase, pipeline_decl, source_action
 
 ACCOUNT = "135792468013"
@@ -25,7 +25,7 @@ def deploy_stage(name, provider, configuration):
 
 class DeployTargetsTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "100", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "100", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client(access_key=ACCOUNT)
@@ -35,13 +35,7 @@ class DeployTargetsTest(ServerTestCase):
         decl["stages"] = [{"name": "Source", "actions": [source_action()]}, *stages]
         self.cp.create_pipeline(pipeline=decl)
         execution_id = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            status = self.cp.get_pipeline_execution(
-                pipelineName=name, pipelineExecutionId=execution_id)["pipelineExecution"]["status"]
-            if status != "InProgress":
-                break
-            time.sleep(0.05)
+        status = settle_finished(self.server, self.cp, name, execution_id)["status"]
         self.assertEqual(status, "Succeeded")
         details = self.cp.list_action_executions(
             pipelineName=name, filter={"pipelineExecutionId": execution_id})

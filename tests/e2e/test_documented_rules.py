@@ -9,9 +9,10 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import list_all_executions, stage_state, three_stage_decl, wait_finished
+from execution_helpers import (MANUAL_CLOCK, list_all_executions, settle_finished,
+                               settle_token, stage_state, three_stage_decl)
 from sluice_server import ServerTestCase
-from worker_helpers import ALEXA, answer, approval_decl, wait_for_token
+from worker_helpers import ALEXA, answer, approval_decl
 
 JENKINS = {"category": "Build", "owner": "Custom", "provider": "Jenkins", "version": "1"}
 S3_SOURCE = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
@@ -19,14 +20,15 @@ S3_SOURCE = {"category": "Source", "owner": "AWS", "provider": "S3", "version": 
 
 class DocumentedRulesTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "30", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "30", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
 
     def run_once(self, name):
         execution = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, name, execution)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, name, execution)["status"],
+                         "Succeeded")
         return execution
 
     def rollback(self, name, stage, target):
@@ -47,7 +49,7 @@ class DocumentedRulesTest(ServerTestCase):
         first = self.run_once("doc-type")
         self.run_once("doc-type")
         rollback = self.rollback("doc-type", "Build", first)
-        wait_finished(self.cp, "doc-type", rollback)
+        settle_finished(self.server, self.cp, "doc-type", rollback)
 
         self.assertEqual(stage_state(self.cp, "doc-type", "Build")["latestExecution"],
                          {"pipelineExecutionId": rollback, "status": "Succeeded",
@@ -91,7 +93,8 @@ class DocumentedRulesTest(ServerTestCase):
         first = self.run_once("doc-rb-target")
         self.run_once("doc-rb-target")
         rollback = self.rollback("doc-rb-target", "Build", first)
-        self.assertEqual(wait_finished(self.cp, "doc-rb-target", rollback)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "doc-rb-target", rollback)["status"],
+                         "Succeeded")
         self.run_once("doc-rb-target")
         message = self.assertRefused("UnableToRollbackStageException", self.cp.rollback_stage,
                                      pipelineName="doc-rb-target", stageName="Build",
@@ -124,8 +127,9 @@ class DocumentedRulesTest(ServerTestCase):
         decl = approval_decl("doc-retry")
         self.cp.create_pipeline(pipeline=decl)
         execution = self.cp.start_pipeline_execution(name="doc-retry")["pipelineExecutionId"]
-        answer(self.cp, "doc-retry", wait_for_token(self.cp, "doc-retry"), "Rejected")
-        self.assertEqual(wait_finished(self.cp, "doc-retry", execution)["status"], "Failed")
+        answer(self.cp, "doc-retry", settle_token(self.server, self.cp, "doc-retry"), "Rejected")
+        self.assertEqual(settle_finished(self.server, self.cp, "doc-retry", execution)["status"],
+                         "Failed")
         decl["stages"][1]["actions"][0]["configuration"]["ProjectName"] = "changed"
         self.assertEqual(self.cp.update_pipeline(pipeline=decl)["pipeline"]["version"], 2)
         message = self.assertRefused("StageNotRetryableException",

@@ -2,9 +2,11 @@
 a three-stage pipeline, the QUEUED and PARALLEL limits, and UpdatePipeline
 cancelling executions.
 
-Timing: each simulated action takes DURATION_MS. Starts issued back to back
-take a few milliseconds, so they all land while the first execution is still
-in its first stage; every wait polls with a deadline.
+Timing: every server runs on the manual clock, so nothing moves between two
+requests of a test: starts issued back to back all land while the first
+execution is still in its first stage, and each simulated action takes
+exactly DURATION_MS of the clock. A test settles the clock to let everything
+run out, or advances it by whole actions to stop at an exact moment.
 """
 
 import threading
@@ -12,11 +14,13 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (actions_of, get_execution, list_all_executions, stage_state,
-                               three_stage_decl, wait_all_finished, wait_finished, wait_until)
+from execution_helpers import (MANUAL_CLOCK, actions_of, advance, get_execution,
+                               list_all_executions, settle_all_finished, settle_finished,
+                               stage_state, three_stage_decl)
 from sluice_server import ServerTestCase, build_action, pipeline_decl
 
 DURATION_MS = 300
+ACTION_S = DURATION_MS / 1000  # one action, on the manual clock
 LIMIT_EXCEEDED = "ConcurrentPipelineExecutionsLimitExceededException"
 
 
@@ -42,7 +46,8 @@ def update_build_project(cp, name, project):
 
 class ExecutionModesTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", str(DURATION_MS), "--start-on-create", "false")
+    server_args = ("--action-duration-ms", str(DURATION_MS), "--start-on-create", "false",
+                   *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -53,7 +58,7 @@ class ExecutionModesTest(ServerTestCase):
         decl = three_stage_decl(name, mode)
         self.cp.create_pipeline(pipeline=decl)
         ids = start_many(self.cp, name, count)
-        return ids, wait_all_finished(self.cp, name, ids)
+        return ids, settle_all_finished(self.server, self.cp, name, ids)
 
     def assertOneAtATimePerStage(self, name, ids, ran):
         """Each stage held by one execution at a time, entered in start order."""
@@ -102,7 +107,7 @@ class ExecutionModesTest(ServerTestCase):
                            "type": "STANDARD"})
         self.assertEqual([e["pipelineExecutionId"] for e in source["inboundExecutions"]], [last])
 
-        final = wait_all_finished(self.cp, "sup-three", ids)
+        final = settle_all_finished(self.server, self.cp, "sup-three", ids)
         self.assertEqual([final[i]["status"] for i in ids],
                          ["Succeeded", "Superseded", "Succeeded"])
         self.assertEqual(actions_of(self.cp, "sup-three", middle), [])
@@ -122,13 +127,14 @@ class ExecutionModesTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=decl)
         first, middle = start_many(self.cp, "sup-later", 2)
         # Middle enters Source once first moves on to Build ...
-        wait_until(lambda: stage_actions(self.cp, "sup-later", [middle], "Source"),
-                   what="the middle execution to enter Source")
+        advance(self.server, ACTION_S)
+        self.assertTrue(stage_actions(self.cp, "sup-later", [middle], "Source"),
+                        "the middle execution entered Source")
         # ... and a newer one started now cannot supersede it at Source (middle is
         # not waiting there), but does so at Build, where middle waits for first.
         last = self.cp.start_pipeline_execution(name="sup-later")["pipelineExecutionId"]
         self.assertEqual(get_execution(self.cp, "sup-later", middle)["status"], "InProgress")
-        final = wait_all_finished(self.cp, "sup-later", [first, middle, last])
+        final = settle_all_finished(self.server, self.cp, "sup-later", [first, middle, last])
         self.assertEqual([final[i]["status"] for i in (first, middle, last)],
                          ["Succeeded", "Superseded", "Succeeded"])
         ran = [(d["stageName"], d["status"]) for d in actions_of(self.cp, "sup-later", middle)]
@@ -152,7 +158,7 @@ class ExecutionModesTest(ServerTestCase):
         for execution_id in ids:
             self.assertEqual(get_execution(self.cp, name, execution_id)["status"], "InProgress")
 
-        final = wait_all_finished(self.cp, name, ids)
+        final = settle_all_finished(self.server, self.cp, name, ids)
         self.assertEqual([final[i]["status"] for i in ids], ["Succeeded"] * count)
         # They finish in the order they started.
         summaries = {s["pipelineExecutionId"]: s for s in list_all_executions(self.cp, name)}
@@ -198,7 +204,8 @@ class ExecutionModesTest(ServerTestCase):
 class ExecutionLimitsTest(ServerTestCase):
 
     server_args = ("--action-duration-ms", str(DURATION_MS), "--start-on-create", "false",
-                   "--max-parallel-executions", "2", "--max-queued-executions", "2")
+                   "--max-parallel-executions", "2", "--max-queued-executions", "2",
+                   *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -222,10 +229,11 @@ class ExecutionLimitsTest(ServerTestCase):
         # The limit is per pipeline.
         start_many(self.cp, "par-other", 2)
         # Finished executions do not count.
-        wait_all_finished(self.cp, "par-limit", [first["pipelineExecutionId"],
-                                                  second["pipelineExecutionId"]])
+        settle_all_finished(self.server, self.cp, "par-limit", [first["pipelineExecutionId"],
+                                                                second["pipelineExecutionId"]])
         third = self.cp.start_pipeline_execution(name="par-limit")["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, "par-limit", third)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "par-limit", third)["status"],
+                         "Succeeded")
 
     def test_queued_limit(self):
         self.cp.create_pipeline(pipeline=pipeline_decl("queue-limit", executionMode="QUEUED"))
@@ -234,12 +242,12 @@ class ExecutionLimitsTest(ServerTestCase):
         self.assertLimitExceeded("queue-limit")
         self.assertEqual(len(list_all_executions(self.cp, "queue-limit")), 3)
         # Once the second enters Source, one waits: there is room again.
-        wait_until(lambda: stage_state(self.cp, "queue-limit", "Source")
-                   .get("latestExecution", {}).get("pipelineExecutionId") == ids[1],
-                   what="the second execution to enter Source")
+        advance(self.server, ACTION_S)
+        self.assertEqual(stage_state(self.cp, "queue-limit", "Source")
+                         .get("latestExecution", {}).get("pipelineExecutionId"), ids[1])
         fourth = self.cp.start_pipeline_execution(name="queue-limit")["pipelineExecutionId"]
         self.assertLimitExceeded("queue-limit")
-        final = wait_all_finished(self.cp, "queue-limit", ids + [fourth])
+        final = settle_all_finished(self.server, self.cp, "queue-limit", ids + [fourth])
         self.assertEqual([e["status"] for e in final.values()], ["Succeeded"] * 4)
 
     def test_queued_limit_counts_only_waiting_for_the_first_stage(self):
@@ -249,11 +257,13 @@ class ExecutionLimitsTest(ServerTestCase):
                                         for i in (1, 2, 3)]
         self.cp.create_pipeline(pipeline=decl)
         ids = start_many(self.cp, "queue-later", 3)
-        # Once the third has left Source, it waits for Build (for a while: the
-        # first holds Build for three actions, then the second does).
-        wait_until(lambda: any(d["status"] == "Succeeded" for d in
-                               stage_actions(self.cp, "queue-later", ids[2:], "Source").values()),
-                   what="the third execution to leave Source")
+        # Once the third has left Source (after three Source actions, one
+        # execution after another), it waits for Build: the first holds Build
+        # for three actions, then the second does.
+        advance(self.server, 3 * ACTION_S)
+        self.assertTrue(any(d["status"] == "Succeeded" for d in
+                            stage_actions(self.cp, "queue-later", ids[2:], "Source").values()),
+                        "the third execution left Source")
         waiting_for_build = stage_state(self.cp, "queue-later", "Build")["inboundExecutions"]
         self.assertIn({"pipelineExecutionId": ids[2], "status": "InProgress",
                            "type": "STANDARD"}, waiting_for_build)
@@ -296,7 +306,7 @@ class ExecutionLimitsTest(ServerTestCase):
         self.assertEqual(sorted(e["pipelineExecutionId"]
                                 for e in list_all_executions(self.cp, "par-race")),
                          sorted(results))
-        wait_all_finished(self.cp, "par-race", results)
+        settle_all_finished(self.server, self.cp, "par-race", results)
 
     def test_same_token_under_concurrent_starts(self):
         self.cp.create_pipeline(pipeline=pipeline_decl("token-race"))
@@ -306,12 +316,13 @@ class ExecutionLimitsTest(ServerTestCase):
         self.assertEqual(len(set(results)), 1, results)
         self.assertEqual([e["pipelineExecutionId"]
                           for e in list_all_executions(self.cp, "token-race")], results[:1])
-        self.assertEqual(wait_finished(self.cp, "token-race", results[0])["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "token-race", results[0])["status"],
+                         "Succeeded")
 
     def test_superseded_has_no_limit(self):
         self.cp.create_pipeline(pipeline=pipeline_decl("sup-many"))
         ids = start_many(self.cp, "sup-many", 6)
-        final = wait_all_finished(self.cp, "sup-many", ids)
+        final = settle_all_finished(self.server, self.cp, "sup-many", ids)
         # Each newer one superseded the one waiting before it.
         self.assertEqual([final[i]["status"] for i in ids],
                          ["Succeeded"] + ["Superseded"] * 4 + ["Succeeded"])
@@ -320,7 +331,8 @@ class ExecutionLimitsTest(ServerTestCase):
 class UpdateCancelsTest(ServerTestCase):
     """UpdatePipeline while executions run."""
 
-    server_args = ("--action-duration-ms", str(DURATION_MS), "--start-on-create", "false")
+    server_args = ("--action-duration-ms", str(DURATION_MS), "--start-on-create", "false",
+                   *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -332,8 +344,9 @@ class UpdateCancelsTest(ServerTestCase):
     def test_superseded_waiting_cancelled_at_once_running_after_actions(self):
         self.cp.create_pipeline(pipeline=three_stage_decl("upd-sup"))
         first = self.cp.start_pipeline_execution(name="upd-sup")["pipelineExecutionId"]
-        wait_until(lambda: stage_actions(self.cp, "upd-sup", [first], "Build"),
-                   what="the first execution to enter Build")
+        advance(self.server, ACTION_S)
+        self.assertTrue(stage_actions(self.cp, "upd-sup", [first], "Build"),
+                        "the first execution entered Build")
         second, third = start_many(self.cp, "upd-sup", 2)  # second in Source, third waits
         self.assertEqual(stage_state(self.cp, "upd-sup", "Source")["inboundExecutions"],
                          [{"pipelineExecutionId": third, "status": "InProgress",
@@ -344,7 +357,7 @@ class UpdateCancelsTest(ServerTestCase):
         self.assertEqual(get_execution(self.cp, "upd-sup", third)["status"], "Cancelled")
         self.assertEqual(get_execution(self.cp, "upd-sup", first)["status"], "InProgress")
         self.assertEqual(get_execution(self.cp, "upd-sup", second)["status"], "InProgress")
-        final = wait_all_finished(self.cp, "upd-sup", [first, second])
+        final = settle_all_finished(self.server, self.cp, "upd-sup", [first, second])
         self.assertEqual(final[first]["status"], "Cancelled")
         self.assertEqual(final[second]["status"], "Cancelled")
         # Their in-progress actions finished; nothing further ran.
@@ -362,7 +375,7 @@ class UpdateCancelsTest(ServerTestCase):
 
         # The updated pipeline runs normally, on its new version.
         newer = self.cp.start_pipeline_execution(name="upd-sup")["pipelineExecutionId"]
-        finished = wait_finished(self.cp, "upd-sup", newer)
+        finished = settle_finished(self.server, self.cp, "upd-sup", newer)
         self.assertEqual((finished["status"], finished["pipelineVersion"]), ("Succeeded", 2))
         build = stage_actions(self.cp, "upd-sup", [newer], "Build")[newer]
         self.assertEqual(build["input"]["configuration"]["ProjectName"], "changed")
@@ -375,7 +388,8 @@ class UpdateCancelsTest(ServerTestCase):
         self.assertEqual(get_execution(self.cp, "upd-queue", third)["status"], "Cancelled")
         self.assertEqual(get_execution(self.cp, "upd-queue", first)["status"], "InProgress")
         self.assertEqual(stage_state(self.cp, "upd-queue", "Source")["inboundExecutions"], [])
-        self.assertEqual(wait_finished(self.cp, "upd-queue", first)["status"], "Cancelled")
+        self.assertEqual(settle_finished(self.server, self.cp, "upd-queue", first)["status"],
+                         "Cancelled")
         self.assertEqual(self.stages_run("upd-queue", first), [("Source", "Succeeded")])
         for execution_id in (second, third):
             self.assertEqual(self.stages_run("upd-queue", execution_id), [])
@@ -387,7 +401,7 @@ class UpdateCancelsTest(ServerTestCase):
         for execution_id in ids:
             self.assertEqual(get_execution(self.cp, "upd-par", execution_id)["status"],
                              "InProgress")
-        final = wait_all_finished(self.cp, "upd-par", ids)
+        final = settle_all_finished(self.server, self.cp, "upd-par", ids)
         for execution_id in ids:
             self.assertEqual(final[execution_id]["status"], "Succeeded")
             self.assertEqual(final[execution_id]["pipelineVersion"], 1)

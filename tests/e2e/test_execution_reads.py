@@ -6,10 +6,10 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (HEX40, actions_of, codecommit_source, get_execution,
-                               list_all_actions, list_all_executions, stage_state,
-                               three_stage_decl, wait_all_finished, wait_finished, wait_until,
-                               with_build_configuration, with_source)
+from execution_helpers import (HEX40, MANUAL_CLOCK, actions_of, advance, codecommit_source,
+                               get_execution, list_all_actions, list_all_executions,
+                               settle_all_finished, settle_finished, stage_state,
+                               three_stage_decl, with_build_configuration, with_source)
 from sluice_server import ServerTestCase, pipeline_decl
 
 BUCKET = "my-artifact-bucket"  # pipeline_decl's artifact store
@@ -21,7 +21,7 @@ def ids_of(summaries):
 
 class ExecutionReadsTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "100", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "100", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -32,7 +32,8 @@ class ExecutionReadsTest(ServerTestCase):
         for _ in range(count):
             execution_id = self.cp.start_pipeline_execution(
                 name=name, **start_kwargs)["pipelineExecutionId"]
-            self.assertEqual(wait_finished(self.cp, name, execution_id)["status"], "Succeeded")
+            self.assertEqual(settle_finished(self.server, self.cp, name, execution_id)["status"],
+                             "Succeeded")
             ids.append(execution_id)
         return ids
 
@@ -40,7 +41,7 @@ class ExecutionReadsTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=pipeline_decl(name, executionMode="PARALLEL"))
         ids = [self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
                for _ in range(count)]
-        wait_all_finished(self.cp, name, ids)
+        settle_all_finished(self.server, self.cp, name, ids)
         return ids
 
     def assertRawRejected(self, operation, body, code="ValidationException"):
@@ -76,7 +77,7 @@ class ExecutionReadsTest(ServerTestCase):
             other.get_pipeline_execution(pipelineName="get-a", pipelineExecutionId=execution_id)
         self.assertClientError(caught, "PipelineNotFoundException")
         # Deleting the pipeline drops its executions; a new one of that name has none.
-        wait_finished(self.cp, "get-a", execution_id)
+        settle_finished(self.server, self.cp, "get-a", execution_id)
         self.cp.delete_pipeline(name="get-a")
         with self.assertRaises(ClientError) as caught:
             self.cp.get_pipeline_execution(pipelineName="get-a", pipelineExecutionId=execution_id)
@@ -98,10 +99,11 @@ class ExecutionReadsTest(ServerTestCase):
             ids.append(self.cp.start_pipeline_execution(name="list-fields", sourceRevisions=[
                 {"actionName": "Source", "revisionType": "COMMIT_ID",
                  "revisionValue": f"rev{n}"}])["pipelineExecutionId"])
+            advance(self.server, 0.001)  # a start time of its own, well inside Source
         in_progress = list_all_executions(self.cp, "list-fields")
         self.assertEqual(ids_of(in_progress), list(reversed(ids)))
         self.assertEqual({s["status"] for s in in_progress}, {"InProgress"})
-        wait_all_finished(self.cp, "list-fields", ids)
+        settle_all_finished(self.server, self.cp, "list-fields", ids)
         summaries = list_all_executions(self.cp, "list-fields")
         self.assertEqual(ids_of(summaries), list(reversed(ids)))
         for n, summary in zip(reversed(range(4)), summaries):
@@ -168,7 +170,7 @@ class ExecutionReadsTest(ServerTestCase):
         # A fresh listing has everything, newest first.
         self.assertEqual(ids_of(list_all_executions(self.cp, "list-moving")),
                          list(reversed(ids + newer)))
-        wait_all_finished(self.cp, "list-moving", newer)
+        settle_all_finished(self.server, self.cp, "list-moving", newer)
 
     def test_default_page_is_100(self):
         self.cp.create_pipeline(pipeline=pipeline_decl("list-hundred"))
@@ -182,7 +184,7 @@ class ExecutionReadsTest(ServerTestCase):
                                                 nextToken=page["nextToken"])
         self.assertEqual(ids_of(rest["pipelineExecutionSummaries"]), newest_first[100:])
         self.assertNotIn("nextToken", rest)
-        wait_all_finished(self.cp, "list-hundred", [ids[0], ids[-1]])
+        settle_all_finished(self.server, self.cp, "list-hundred", [ids[0], ids[-1]])
 
     def test_max_results_bounds_and_bad_tokens(self):
         self.run_parallel("list-bounds", 2)
@@ -212,7 +214,8 @@ class ExecutionReadsTest(ServerTestCase):
         decl = with_build_configuration(pipeline_decl("list-filter"), Broken="#{Nope.X}")
         self.cp.create_pipeline(pipeline=decl)
         failed = self.cp.start_pipeline_execution(name="list-filter")["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, "list-filter", failed)["status"], "Failed")
+        self.assertEqual(settle_finished(self.server, self.cp, "list-filter", failed)["status"],
+                         "Failed")
         self.cp.update_pipeline(pipeline=pipeline_decl("list-filter"))
         good = self.run_sequentially("list-filter", 2)
 
@@ -327,7 +330,7 @@ class ExecutionReadsTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=three_stage_decl("acts-overlap", "QUEUED"))
         ids = [self.cp.start_pipeline_execution(name="acts-overlap")["pipelineExecutionId"]
                for _ in range(2)]
-        wait_all_finished(self.cp, "acts-overlap", ids)
+        settle_all_finished(self.server, self.cp, "acts-overlap", ids)
         everything = list_all_actions(self.cp, "acts-overlap")
         self.assertEqual(len(everything), 6)
         listed = [(ids.index(d["pipelineExecutionId"]), d["stageName"],
@@ -399,9 +402,10 @@ class ExecutionReadsTest(ServerTestCase):
 
 
 class ReadsWhileRunningTest(ServerTestCase):
-    """What the reads show while executions are in flight."""
+    """What the reads show while executions are in flight: on the manual clock
+    each read sees the moment the clock was left at."""
 
-    server_args = ("--action-duration-ms", "500", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "500", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -430,9 +434,8 @@ class ReadsWhileRunningTest(ServerTestCase):
             self.assertNotIn("latestExecution", stage)
         self.assertEqual(actions_of(self.cp, "flight", second), [])
 
-        # First moves to Build; second enters Source.
-        wait_until(lambda: stage_state(self.cp, "flight", "Build").get("latestExecution"),
-                   what="the first execution to enter Build")
+        # One action later: first moves to Build; second enters Source.
+        advance(self.server, 0.5)
         state = {s["stageName"]: s
                  for s in self.cp.get_pipeline_state(name="flight")["stageStates"]}
         self.assertEqual(state["Build"]["latestExecution"],
@@ -441,7 +444,7 @@ class ReadsWhileRunningTest(ServerTestCase):
                          {"pipelineExecutionId": second, "status": "InProgress", "type": "STANDARD"})
         self.assertEqual(state["Source"]["inboundExecutions"], [])
 
-        wait_all_finished(self.cp, "flight", [first, second])
+        settle_all_finished(self.server, self.cp, "flight", [first, second])
         for stage in self.cp.get_pipeline_state(name="flight")["stageStates"]:
             self.assertEqual(stage["latestExecution"],
                              {"pipelineExecutionId": second, "status": "Succeeded", "type": "STANDARD"})
@@ -451,7 +454,7 @@ class ReadsWhileRunningTest(ServerTestCase):
 class RetentionTest(ServerTestCase):
 
     server_args = ("--action-duration-ms", "100", "--start-on-create", "false",
-                   "--retained-executions", "3")
+                   "--retained-executions", "3", *MANUAL_CLOCK)
 
     def test_only_newest_finished_executions_kept(self):
         cp = self.server.client()
@@ -459,11 +462,11 @@ class RetentionTest(ServerTestCase):
         ids = []
         for _ in range(6):
             execution_id = cp.start_pipeline_execution(name="retained")["pipelineExecutionId"]
-            self.assertEqual(wait_finished(cp, "retained", execution_id)["status"], "Succeeded")
+            self.assertEqual(settle_finished(self.server, cp, "retained", execution_id)["status"],
+                             "Succeeded")
             ids.append(execution_id)
         kept = list(reversed(ids[3:]))
-        wait_until(lambda: ids_of(list_all_executions(cp, "retained")) == kept,
-                   what="only the newest 3 executions to be listed")
+        self.assertEqual(ids_of(list_all_executions(cp, "retained")), kept)
         self.assertEqual(ids_of(list_all_executions(cp, "retained", maxResults=1)), kept)
         for dropped in ids[:3]:
             with self.assertRaises(ClientError) as caught:
@@ -477,7 +480,7 @@ class RetentionTest(ServerTestCase):
         # Retention is per pipeline.
         cp.create_pipeline(pipeline=pipeline_decl("retained-other"))
         other = cp.start_pipeline_execution(name="retained-other")["pipelineExecutionId"]
-        wait_finished(cp, "retained-other", other)
+        settle_finished(self.server, cp, "retained-other", other)
         self.assertEqual(ids_of(list_all_executions(cp, "retained")), kept)
 
 

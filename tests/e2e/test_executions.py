@@ -5,16 +5,15 @@ Modes and limits are in test_execution_modes.py; the read operations in
 test_execution_reads.py.
 """
 
-import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (HEX40, ECR_DIGEST, ROOT_ARN, UNRESOLVED_PREFIX, UUID4,
-                               actions_of, codecommit_source, connection_source, ecr_source,
-                               get_execution, github_source, list_all_executions, s3_source,
-                               stage_state, wait_finished, with_build_configuration,
-                               with_source)
+from execution_helpers import (HEX40, ECR_DIGEST, MANUAL_CLOCK, ROOT_ARN, UNRESOLVED_PREFIX,
+                               UUID4, actions_of, codecommit_source, connection_source,
+                               ecr_source, get_execution, github_source, list_all_executions,
+                               s3_source, settle, settle_finished, stage_state,
+                               with_build_configuration, with_source)
 from sluice_server import (DEFAULT_ACCOUNT, ServerTestCase, build_action, pipeline_decl)
 
 
@@ -28,11 +27,11 @@ def v2_with_variables(name, variables, source=None):
 class CliAcceptanceTest(ServerTestCase):
     """`aws codepipeline start-pipeline-execution` and polling with the CLI.
 
-    Actions take 1.5 s so that the first CLI poll (~0.5 s per CLI run) still
-    sees the execution in progress.
+    On the manual clock the execution stays in progress until the test
+    settles the clock, however long a CLI run takes.
     """
 
-    server_args = ("--action-duration-ms", "1500", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "1500", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -51,18 +50,18 @@ class CliAcceptanceTest(ServerTestCase):
         self.assertRegex(execution_id, UUID4)
 
         statuses = []
-        deadline = time.monotonic() + 30
-        while True:
+
+        def poll():
             rc, out, err = self.server.aws(
                 "codepipeline", "get-pipeline-execution", "--pipeline-name", "cli-accept",
                 "--pipeline-execution-id", execution_id)
             self.assertEqual(rc, 0, err)
-            execution = out["pipelineExecution"]
-            statuses.append(execution["status"])
-            if execution["status"] != "InProgress":
-                break
-            self.assertLess(time.monotonic(), deadline, f"still in progress: {statuses}")
-            time.sleep(0.2)
+            statuses.append(out["pipelineExecution"]["status"])
+            return out["pipelineExecution"]
+
+        poll()  # in progress: the clock has not moved
+        settle(self.server)
+        execution = poll()
         self.assertEqual(statuses[0], "InProgress", statuses)
         self.assertEqual(statuses[-1], "Succeeded", statuses)
         self.assertEqual(set(statuses), {"InProgress", "Succeeded"}, statuses)
@@ -112,7 +111,7 @@ class CliAcceptanceTest(ServerTestCase):
 class StartExecutionTest(ServerTestCase):
     """Every constraint of StartPipelineExecution's request, via boto3 and raw JSON."""
 
-    server_args = ("--action-duration-ms", "100", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "100", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -202,7 +201,8 @@ class StartExecutionTest(ServerTestCase):
         self.assertEqual(list_all_executions(self.cp, name), [])
         # Without variables a V1 pipeline starts.
         execution_id = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, name, execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, name, execution_id)["status"],
+                         "Succeeded")
 
     def test_variable_without_default_must_be_given(self):
         name = self.create(v2_with_variables("needs-value", [
@@ -232,7 +232,7 @@ class StartExecutionTest(ServerTestCase):
                     {"name": "third", "resolvedValue": "t1"},
                     {"name": "fourth", "resolvedValue": "d1"}]
         self.assertEqual(get_execution(self.cp, name, execution_id)["variables"], expected)
-        finished = wait_finished(self.cp, name, execution_id)
+        finished = settle_finished(self.server, self.cp, name, execution_id)
         self.assertEqual(finished["status"], "Succeeded")
         self.assertEqual(finished["variables"], expected)
         # Defaults only.
@@ -360,7 +360,8 @@ class StartExecutionTest(ServerTestCase):
         execution_id = self.cp.start_pipeline_execution(name=name, sourceRevisions=[
             {"actionName": "Source", "revisionType": "S3_OBJECT_KEY",
              "revisionValue": "releases/other.zip"}])["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, name, execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, name, execution_id)["status"],
+                         "Succeeded")
         source = next(a for a in actions_of(self.cp, name, execution_id)
                       if a["actionName"] == "Source")
         self.assertEqual(source["output"]["outputVariables"]["S3ObjectKey"],
@@ -412,7 +413,7 @@ class StartExecutionTest(ServerTestCase):
         self.assertEqual(again["pipelineExecutionId"], one["pipelineExecutionId"])
         self.assertEqual(list(again), ["pipelineExecutionId", "ResponseMetadata"])
         # The retry is answered even after the execution has ended.
-        wait_finished(self.cp, first, one["pipelineExecutionId"])
+        settle_finished(self.server, self.cp, first, one["pipelineExecutionId"])
         third = self.cp.start_pipeline_execution(name=first, clientRequestToken="tok-1")
         self.assertEqual(third["pipelineExecutionId"], one["pipelineExecutionId"])
         self.assertEqual([s["pipelineExecutionId"] for s in list_all_executions(self.cp, first)],
@@ -444,7 +445,7 @@ class StartExecutionTest(ServerTestCase):
         self.assertEqual(execution["executionMode"], "SUPERSEDED")
         self.assertEqual(execution["executionType"], "STANDARD")
         self.assertNotIn("statusSummary", execution)
-        finished = wait_finished(self.cp, name, execution_id)
+        finished = settle_finished(self.server, self.cp, name, execution_id)
         self.assertEqual(finished["status"], "Succeeded")
         self.assertNotIn("statusSummary", finished)
         self.assertEqual(finished["artifactRevisions"], execution["artifactRevisions"])
@@ -471,7 +472,7 @@ class StartExecutionTest(ServerTestCase):
 class VariableResolutionTest(ServerTestCase):
     """#{...} references in action configuration, resolved when the action starts."""
 
-    server_args = ("--action-duration-ms", "100", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "100", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -494,7 +495,8 @@ class VariableResolutionTest(ServerTestCase):
             name="resolve", variables=[{"name": "env", "value": "prod"}],
             sourceRevisions=[{"actionName": "Source", "revisionType": "COMMIT_ID",
                               "revisionValue": "abc123"}])["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, "resolve", execution_id)["status"], "Succeeded")
+        self.assertEqual(
+            settle_finished(self.server, self.cp, "resolve", execution_id)["status"], "Succeeded")
         build = self.build_details("resolve", execution_id)
         self.assertEqual(build["status"], "Succeeded")
         configuration = build["input"]["configuration"]
@@ -519,7 +521,7 @@ class VariableResolutionTest(ServerTestCase):
             EnvironmentVariables=f"x-{reference}-y")
         self.cp.create_pipeline(pipeline=decl)
         execution_id = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        execution = wait_finished(self.cp, name, execution_id)
+        execution = settle_finished(self.server, self.cp, name, execution_id)
         self.assertEqual(execution["status"], "Failed")
         self.assertTrue(execution.get("statusSummary", "").startswith(UNRESOLVED_PREFIX),
                         execution)
@@ -552,7 +554,7 @@ class VariableResolutionTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=decl)
         execution_id = self.cp.start_pipeline_execution(
             name="unresolved-group")["pipelineExecutionId"]
-        execution = wait_finished(self.cp, "unresolved-group", execution_id)
+        execution = settle_finished(self.server, self.cp, "unresolved-group", execution_id)
         self.assertEqual(execution["status"], "Failed")
         ran = {a["actionName"]: a for a in actions_of(self.cp, "unresolved-group", execution_id)}
         self.assertEqual({name: a["status"] for name, a in ran.items()},
@@ -579,7 +581,7 @@ class VariableResolutionTest(ServerTestCase):
 class StartOnCreateTest(ServerTestCase):
     """CreatePipeline's own first execution (the default --start-on-create true)."""
 
-    server_args = ("--action-duration-ms", "100")
+    server_args = ("--action-duration-ms", "100", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -591,7 +593,8 @@ class StartOnCreateTest(ServerTestCase):
         summary = summaries[0]
         self.assertEqual(summary["trigger"],
                          {"triggerType": "CreatePipeline", "triggerDetail": ROOT_ARN})
-        execution = wait_finished(self.cp, "auto", summary["pipelineExecutionId"])
+        execution = settle_finished(self.server, self.cp, "auto",
+                                    summary["pipelineExecutionId"])
         self.assertEqual(execution["status"], "Succeeded")
         self.assertEqual(execution["trigger"]["triggerType"], "CreatePipeline")
         self.assertEqual(execution["pipelineVersion"], 1)

@@ -5,14 +5,20 @@ PollForJobs, AcknowledgeJob, GetJobDetails, PutJobSuccessResult (with and
 without a continuation token, with output variables), PutJobFailureResult,
 job timeouts, queryParam, and the third-party variants with their client
 token; plus a job worker written against boto3 running in a thread.
+
+The servers run on the manual clock, where a test settles the clock before it
+polls for the job the execution then waits on; but for the worker thread's
+(JobWorkerThreadTest): it polls while the executions run by themselves, and
+on a clock only the test moves there would be nothing to poll concurrently.
 """
 
 import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (UUID4, actions_of, get_execution, stage_state, wait_all_finished,
-                               wait_finished, wait_until)
+from execution_helpers import (AT_ONCE, MANUAL_CLOCK, UUID4, actions_of, advance,
+                               get_execution, settle, settle_finished, stage_state,
+                               wait_all_finished, wait_finished)
 from sluice_server import DEFAULT_ACCOUNT, ServerTestCase, build_action, pipeline_decl
 from worker_helpers import (ALEXA, CODEBUILD, ZERO_UUID, JobWorker, action_state, alexa_action,
                             job_decl, poll_jobs, poll_third_party_jobs)
@@ -28,7 +34,7 @@ def detail_of(cp, pipeline, execution_id, stage):
 class JobProtocolTest(ServerTestCase):
 
     server_args = ("--action-duration-ms", "50", "--start-on-create", "false",
-                   "--external-providers", "CodeBuild,Lambda")
+                   "--external-providers", "CodeBuild,Lambda", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -37,6 +43,11 @@ class JobProtocolTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=decl)
         return self.cp.start_pipeline_execution(name=decl["name"])["pipelineExecutionId"]
 
+    def jobs(self, **kwargs):
+        """settle(), then the jobs PollForJobs must now hand out (poll_jobs's arguments)."""
+        settle(self.server)
+        return poll_jobs(self.cp, timeout=AT_ONCE, **kwargs)
+
     def assertJobError(self, code, call, **kwargs):
         with self.assertRaises(ClientError) as caught:
             call(**kwargs)
@@ -44,7 +55,7 @@ class JobProtocolTest(ServerTestCase):
 
     def test_job_data_and_details(self):
         execution_id = self.start(job_decl("job-data", project="data-project"))
-        [job] = poll_jobs(self.cp, queryParam={"ProjectName": "data-project"})
+        [job] = self.jobs(queryParam={"ProjectName": "data-project"})
         self.assertRegex(job["id"], UUID4)
         self.assertEqual(job["accountId"], DEFAULT_ACCOUNT)
         self.assertTrue(job["nonce"])
@@ -87,14 +98,15 @@ class JobProtocolTest(ServerTestCase):
         self.assertEqual(self.cp.acknowledge_job(jobId=job["id"], nonce=job["nonce"])["status"],
                          "InProgress")
         self.cp.put_job_success_result(jobId=job["id"])
-        self.assertEqual(wait_finished(self.cp, "job-data", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "job-data", execution_id)["status"],
+                         "Succeeded")
 
     def test_continuation_token_then_output_variables(self):
         then = {"name": "Deploy", "actions": [build_action(
             name="UseTag", configuration={"ProjectName": "deploy-#{BuildVars.ImageTag}"})]}
         execution_id = self.start(job_decl("job-cont", project="cont-project",
                                            namespace="BuildVars", then=then))
-        [first] = poll_jobs(self.cp, queryParam={"ProjectName": "cont-project"})
+        [first] = self.jobs(queryParam={"ProjectName": "cont-project"})
         self.cp.acknowledge_job(jobId=first["id"], nonce=first["nonce"])
         self.cp.put_job_success_result(
             jobId=first["id"], continuationToken="page-2",
@@ -108,7 +120,7 @@ class JobProtocolTest(ServerTestCase):
         self.assertEqual(latest["percentComplete"], 50)
         self.assertEqual(get_execution(self.cp, "job-cont", execution_id)["status"], "InProgress")
 
-        [second] = poll_jobs(self.cp, queryParam={"ProjectName": "cont-project"})
+        [second] = self.jobs(queryParam={"ProjectName": "cont-project"})
         self.assertNotEqual(second["id"], first["id"])
         self.assertEqual(second["data"]["continuationToken"], "page-2")
         self.assertEqual(second["data"]["pipelineContext"]["action"],
@@ -121,10 +133,11 @@ class JobProtocolTest(ServerTestCase):
             outputVariables={"ImageTag": "v42"})
 
         # The next action is a job too; its configuration has the variable resolved.
-        [deploy] = poll_jobs(self.cp, queryParam={"ProjectName": "deploy-v42"})
+        [deploy] = self.jobs(queryParam={"ProjectName": "deploy-v42"})
         self.assertEqual(deploy["data"]["pipelineContext"]["stage"], {"name": "Deploy"})
         self.cp.put_job_success_result(jobId=deploy["id"])
-        self.assertEqual(wait_finished(self.cp, "job-cont", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "job-cont", execution_id)["status"],
+                         "Succeeded")
 
         build = detail_of(self.cp, "job-cont", execution_id, "Build")
         self.assertEqual(build["status"], "Succeeded")
@@ -139,7 +152,7 @@ class JobProtocolTest(ServerTestCase):
 
     def test_invalid_results(self):
         execution_id = self.start(job_decl("job-invalid", project="invalid-project"))
-        [job] = poll_jobs(self.cp, queryParam={"ProjectName": "invalid-project"})
+        [job] = self.jobs(queryParam={"ProjectName": "invalid-project"})
         self.assertJobError("ValidationException", self.cp.put_job_success_result,
                             jobId=job["id"], continuationToken="more",
                             outputVariables={"a": "b"})
@@ -152,17 +165,18 @@ class JobProtocolTest(ServerTestCase):
                             jobId=job["id"])
         self.assertJobError("InvalidJobStateException", self.cp.put_job_failure_result,
                             jobId=job["id"], failureDetails={"type": "JobFailed", "message": "x"})
-        self.assertEqual(wait_finished(self.cp, "job-invalid", execution_id)["status"],
-                         "Succeeded")
+        self.assertEqual(
+            settle_finished(self.server, self.cp, "job-invalid", execution_id)["status"],
+            "Succeeded")
 
     def test_failure_result_then_retry(self):
         execution_id = self.start(job_decl("job-fail", project="fail-project"))
-        [job] = poll_jobs(self.cp, queryParam={"ProjectName": "fail-project"})
+        [job] = self.jobs(queryParam={"ProjectName": "fail-project"})
         self.cp.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
         self.cp.put_job_failure_result(
             jobId=job["id"], failureDetails={"type": "ConfigurationError",
                                              "message": "no buildspec", "externalExecutionId": "x1"})
-        final = wait_finished(self.cp, "job-fail", execution_id)
+        final = settle_finished(self.server, self.cp, "job-fail", execution_id)
         self.assertEqual(final["status"], "Failed")
         build = detail_of(self.cp, "job-fail", execution_id, "Build")
         self.assertEqual(build["status"], "Failed")
@@ -174,29 +188,31 @@ class JobProtocolTest(ServerTestCase):
         # Retrying the stage hands a new job out for the failed action.
         self.cp.retry_stage_execution(pipelineName="job-fail", stageName="Build",
                                       pipelineExecutionId=execution_id, retryMode="FAILED_ACTIONS")
-        [again] = poll_jobs(self.cp, queryParam={"ProjectName": "fail-project"})
+        [again] = self.jobs(queryParam={"ProjectName": "fail-project"})
         self.assertNotEqual(again["id"], job["id"])
         self.cp.put_job_success_result(jobId=again["id"])
-        self.assertEqual(wait_finished(self.cp, "job-fail", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "job-fail", execution_id)["status"],
+                         "Succeeded")
         self.assertEqual(sorted(d["status"] for d in actions_of(self.cp, "job-fail", execution_id)
                                 if d["stageName"] == "Build"), ["Failed", "Succeeded"])
 
     def test_query_param_filters_by_configuration(self):
         alpha = self.start(job_decl("job-alpha", project="q-alpha"))
         beta = self.start(job_decl("job-beta", project="q-beta"))
+        settle(self.server)
         for name, execution_id in (("job-alpha", alpha), ("job-beta", beta)):
-            wait_until(lambda: len(actions_of(self.cp, name, execution_id)) == 2,
-                       what=f"the Build action of {name} to start")
+            self.assertEqual(len(actions_of(self.cp, name, execution_id)), 2,
+                             f"the Build action of {name} started")
         self.assertEqual(self.cp.poll_for_jobs(actionTypeId=CODEBUILD, maxBatchSize=10,
                                                queryParam={"ProjectName": "q-gamma"})["jobs"], [])
-        [job] = poll_jobs(self.cp, max_batch=10, queryParam={"ProjectName": "q-beta"})
+        [job] = self.jobs(max_batch=10, queryParam={"ProjectName": "q-beta"})
         self.assertEqual(job["data"]["pipelineContext"]["pipelineName"], "job-beta")
-        [job_a] = poll_jobs(self.cp, max_batch=10, queryParam={"ProjectName": "q-alpha"})
+        [job_a] = self.jobs(max_batch=10, queryParam={"ProjectName": "q-alpha"})
         self.assertEqual(job_a["data"]["pipelineContext"]["pipelineName"], "job-alpha")
         for j in (job, job_a):
             self.cp.put_job_success_result(jobId=j["id"])
-        wait_finished(self.cp, "job-alpha", alpha)
-        wait_finished(self.cp, "job-beta", beta)
+        settle_finished(self.server, self.cp, "job-alpha", alpha)
+        settle_finished(self.server, self.cp, "job-beta", beta)
 
     def test_only_listed_providers_become_jobs(self):
         # Lambda is listed too; a simulated provider (S3 source here) is not a job.
@@ -207,7 +223,7 @@ class JobProtocolTest(ServerTestCase):
                              "version": "1"}}]
         execution_id = self.start(decl)
         lambda_type = decl["stages"][1]["actions"][0]["actionTypeId"]
-        [job] = poll_jobs(self.cp, action_type=lambda_type)
+        [job] = self.jobs(action_type=lambda_type)
         self.assertEqual(job["data"]["actionConfiguration"]["configuration"],
                          {"FunctionName": "fn-e2e"})
         self.assertEqual(detail_of(self.cp, "job-lambda", execution_id, "Source")["status"],
@@ -218,7 +234,53 @@ class JobProtocolTest(ServerTestCase):
             self.cp.poll_for_jobs(actionTypeId=s3_type, maxBatchSize=10)
         self.assertClientError(caught, "ValidationException")
         self.cp.put_job_success_result(jobId=job["id"])
-        self.assertEqual(wait_finished(self.cp, "job-lambda", execution_id)["status"], "Succeeded")
+        self.assertEqual(
+            settle_finished(self.server, self.cp, "job-lambda", execution_id)["status"],
+            "Succeeded")
+
+    def test_cli_worker_calls(self):
+        execution_id = self.start(job_decl("job-cli", project="cli-project"))
+        settle(self.server)
+        self.assertGreater(len(actions_of(self.cp, "job-cli", execution_id)), 1,
+                           "the Build action started")
+        rc, out, err = self.server.aws(
+            "codepipeline", "poll-for-jobs",
+            "--action-type-id", "category=Build,owner=AWS,provider=CodeBuild,version=1",
+            "--max-batch-size", "1", "--query-param", "ProjectName=cli-project")
+        self.assertEqual(rc, 0, err)
+        [job] = out["jobs"]
+        self.assertEqual(job["data"]["pipelineContext"]["pipelineName"], "job-cli")
+        rc, out, err = self.server.aws("codepipeline", "acknowledge-job", "--job-id", job["id"],
+                                       "--nonce", job["nonce"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out, {"status": "InProgress"})
+        rc, out, err = self.server.aws("codepipeline", "get-job-details", "--job-id", job["id"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["jobDetails"]["id"], job["id"])
+        rc, out, err = self.server.aws(
+            "codepipeline", "put-job-success-result", "--job-id", job["id"],
+            "--execution-details", "summary=from the CLI,percentComplete=100",
+            "--output-variables", "Built=yes")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(settle_finished(self.server, self.cp, "job-cli", execution_id)["status"],
+                         "Succeeded")
+        build = detail_of(self.cp, "job-cli", execution_id, "Build")
+        self.assertEqual(build["output"]["outputVariables"], {"Built": "yes"})
+        rc, _, err = self.server.aws("codepipeline", "acknowledge-job", "--job-id", ZERO_UUID,
+                                     "--nonce", "1")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("JobNotFoundException", err)
+
+
+class JobWorkerThreadTest(ServerTestCase):
+    """JobWorker, a boto3 worker in a thread, polling while executions run by
+    themselves: on the system clock, with waits that poll."""
+
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false",
+                   "--external-providers", "CodeBuild,Lambda")
+
+    def setUp(self):
+        self.cp = self.server.client()
 
     def test_python_worker_with_a_continuation(self):
         decl = job_decl("job-worker", project="worker-project", namespace="BuildVars",
@@ -259,51 +321,26 @@ class JobProtocolTest(ServerTestCase):
         self.assertEqual(build["output"]["executionResult"]["errorDetails"],
                          {"code": "JobFailed", "message": "compiler exploded"})
 
-    def test_cli_worker_calls(self):
-        execution_id = self.start(job_decl("job-cli", project="cli-project"))
-        wait_until(lambda: len(actions_of(self.cp, "job-cli", execution_id)) > 1,
-                   what="the Build action to start")
-        rc, out, err = self.server.aws(
-            "codepipeline", "poll-for-jobs",
-            "--action-type-id", "category=Build,owner=AWS,provider=CodeBuild,version=1",
-            "--max-batch-size", "1", "--query-param", "ProjectName=cli-project")
-        self.assertEqual(rc, 0, err)
-        [job] = out["jobs"]
-        self.assertEqual(job["data"]["pipelineContext"]["pipelineName"], "job-cli")
-        rc, out, err = self.server.aws("codepipeline", "acknowledge-job", "--job-id", job["id"],
-                                       "--nonce", job["nonce"])
-        self.assertEqual(rc, 0, err)
-        self.assertEqual(out, {"status": "InProgress"})
-        rc, out, err = self.server.aws("codepipeline", "get-job-details", "--job-id", job["id"])
-        self.assertEqual(rc, 0, err)
-        self.assertEqual(out["jobDetails"]["id"], job["id"])
-        rc, out, err = self.server.aws(
-            "codepipeline", "put-job-success-result", "--job-id", job["id"],
-            "--execution-details", "summary=from the CLI,percentComplete=100",
-            "--output-variables", "Built=yes")
-        self.assertEqual(rc, 0, err)
-        self.assertEqual(wait_finished(self.cp, "job-cli", execution_id)["status"], "Succeeded")
-        build = detail_of(self.cp, "job-cli", execution_id, "Build")
-        self.assertEqual(build["output"]["outputVariables"], {"Built": "yes"})
-        rc, _, err = self.server.aws("codepipeline", "acknowledge-job", "--job-id", ZERO_UUID,
-                                     "--nonce", "1")
-        self.assertNotEqual(rc, 0)
-        self.assertIn("JobNotFoundException", err)
-
 
 class JobTimeoutTest(ServerTestCase):
 
     server_args = ("--action-duration-ms", "50", "--start-on-create", "false",
-                   "--external-providers", "CodeBuild", "--job-timeout-s", "1")
+                   "--external-providers", "CodeBuild", "--job-timeout-s", "1", *MANUAL_CLOCK)
 
     def test_unfinished_job_times_out(self):
         cp = self.server.client()
         cp.create_pipeline(pipeline=job_decl("job-late"))
         execution_id = cp.start_pipeline_execution(name="job-late")["pipelineExecutionId"]
-        [job] = poll_jobs(cp)
+        settle(self.server)
+        [job] = poll_jobs(cp, timeout=AT_ONCE)
         self.assertEqual(cp.acknowledge_job(jobId=job["id"], nonce=job["nonce"])["status"],
                          "InProgress")
-        final = wait_finished(cp, "job-late", execution_id, timeout=10)
+        # Running a millisecond before the deadline ...
+        advance(self.server, 0.999)
+        self.assertEqual(get_execution(cp, "job-late", execution_id)["status"], "InProgress")
+        # ... and failed at it.
+        advance(self.server, 0.001)
+        final = get_execution(cp, "job-late", execution_id)
         self.assertEqual(final["status"], "Failed")
         build = detail_of(cp, "job-late", execution_id, "Build")
         self.assertEqual(build["status"], "Failed")
@@ -322,7 +359,7 @@ class JobTimeoutTest(ServerTestCase):
 
 class ThirdPartyJobTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -333,6 +370,11 @@ class ThirdPartyJobTest(ServerTestCase):
         self.cp.create_pipeline(pipeline=decl)
         return self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
 
+    def jobs(self):
+        """settle(), then the jobs PollForThirdPartyJobs must now hand out."""
+        settle(self.server)
+        return poll_third_party_jobs(self.cp, timeout=AT_ONCE)
+
     def assertBadClientToken(self, call, **kwargs):
         with self.assertRaises(ClientError) as caught:
             call(clientToken="not-the-client-id", **kwargs)
@@ -340,7 +382,7 @@ class ThirdPartyJobTest(ServerTestCase):
 
     def test_third_party_job_with_a_continuation(self):
         execution_id = self.start("tp-ok")
-        [job] = poll_third_party_jobs(self.cp)
+        [job] = self.jobs()
         self.assertEqual(set(job), {"clientId", "jobId"})
         self.assertEqual(self.cp.poll_for_third_party_jobs(actionTypeId=ALEXA,
                                                            maxBatchSize=10)["jobs"], [])
@@ -373,7 +415,7 @@ class ThirdPartyJobTest(ServerTestCase):
             jobId=job["jobId"], clientToken=job["clientId"], continuationToken="deploy-2",
             executionDetails={"summary": "uploading", "percentComplete": 50})
         self.assertEqual(get_execution(self.cp, "tp-ok", execution_id)["status"], "InProgress")
-        [second] = poll_third_party_jobs(self.cp)
+        [second] = self.jobs()
         self.assertNotEqual(second["jobId"], job["jobId"])
         details = self.cp.get_third_party_job_details(
             jobId=second["jobId"], clientToken=second["clientId"])["jobDetails"]
@@ -383,20 +425,22 @@ class ThirdPartyJobTest(ServerTestCase):
             currentRevision={"revision": "r", "changeIdentifier": "c"},
             executionDetails={"summary": "deployed", "externalExecutionId": "tp-1",
                               "percentComplete": 100})
-        self.assertEqual(wait_finished(self.cp, "tp-ok", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "tp-ok", execution_id)["status"],
+                         "Succeeded")
         deploy = detail_of(self.cp, "tp-ok", execution_id, "Build")
         self.assertEqual(deploy["output"]["executionResult"]["externalExecutionSummary"],
                          "deployed")
 
     def test_third_party_failure(self):
         execution_id = self.start("tp-fail")
-        [job] = poll_third_party_jobs(self.cp)
+        [job] = self.jobs()
         failure = {"type": "RevisionUnavailable", "message": "skill not found"}
         self.assertBadClientToken(self.cp.put_third_party_job_failure_result, jobId=job["jobId"],
                                   failureDetails=failure)
         self.cp.put_third_party_job_failure_result(jobId=job["jobId"], clientToken=job["clientId"],
                                                    failureDetails=failure)
-        self.assertEqual(wait_finished(self.cp, "tp-fail", execution_id)["status"], "Failed")
+        self.assertEqual(settle_finished(self.server, self.cp, "tp-fail", execution_id)["status"],
+                         "Failed")
         deploy = detail_of(self.cp, "tp-fail", execution_id, "Build")
         self.assertEqual(deploy["output"]["executionResult"]["errorDetails"],
                          {"code": "RevisionUnavailable", "message": "skill not found"})
@@ -412,7 +456,7 @@ class ThirdPartyJobTest(ServerTestCase):
 class CustomActionJobTest(ServerTestCase):
     """Custom actions (owner Custom) are jobs for the owning account's workers."""
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def test_custom_action_is_a_job(self):
         cp = self.server.client()
@@ -435,12 +479,14 @@ class CustomActionJobTest(ServerTestCase):
                               f"{error.response['Error'].get('Message')}")
             raise
         execution_id = cp.start_pipeline_execution(name="custom-job")["pipelineExecutionId"]
-        [job] = poll_jobs(cp, action_type=CUSTOM, queryParam={"Target": "t-1"})
+        settle(self.server)
+        [job] = poll_jobs(cp, action_type=CUSTOM, timeout=AT_ONCE, queryParam={"Target": "t-1"})
         self.assertEqual(job["data"]["actionConfiguration"]["configuration"], {"Target": "t-1"})
         self.assertEqual(cp.acknowledge_job(jobId=job["id"], nonce=job["nonce"])["status"],
                          "InProgress")
         cp.put_job_success_result(jobId=job["id"], outputVariables={"Out": "1"})
-        self.assertEqual(wait_finished(cp, "custom-job", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, cp, "custom-job", execution_id)["status"],
+                         "Succeeded")
         self.assertEqual(detail_of(cp, "custom-job", execution_id, "Build")
                          ["output"]["outputVariables"], {"Out": "1"})
         self.assertEqual(stage_state(cp, "custom-job", "Build")["latestExecution"]["status"],

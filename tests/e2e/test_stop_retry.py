@@ -3,18 +3,19 @@
 Most executions are held by a manual approval, which keeps them running (and
 a stopping execution Stopping) until it is answered: no timing involved. The
 graceful stop of a running simulated action uses a class whose actions take
-SLOW_MS.
+SLOW_MS. Every server runs on the manual clock: an execution moves only when
+a test settles or advances it.
 """
 
-import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (actions_of, get_execution, list_all_executions, stage_state,
-                               wait_finished, wait_until)
+from execution_helpers import (MANUAL_CLOCK, actions_of, advance, get_execution,
+                               list_all_executions, settle, settle_finished, settle_token,
+                               stage_state)
 from sluice_server import ServerTestCase, approval_action, build_action, pipeline_decl
-from worker_helpers import ZERO_UUID, action_state, answer, approval_decl, wait_for_token
+from worker_helpers import ZERO_UUID, action_state, answer, approval_decl
 
 SLOW_MS = 1000
 
@@ -33,7 +34,7 @@ def ran(cp, pipeline, execution_id):
 
 class StopTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -41,7 +42,7 @@ class StopTest(ServerTestCase):
     def waiting_at_approval(self, name):
         self.cp.create_pipeline(pipeline=approval_decl(name))
         execution_id = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        return execution_id, wait_for_token(self.cp, name, execution_id=execution_id)
+        return execution_id, settle_token(self.server, self.cp, name, execution_id=execution_id)
 
     def stop(self, name, execution_id, reason, abandon=False):
         return self.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id,
@@ -66,7 +67,7 @@ class StopTest(ServerTestCase):
         # It stays Stopping until the running action ends.
         self.assertEqual(get_execution(self.cp, "stop-wait", execution_id)["status"], "Stopping")
         answer(self.cp, "stop-wait", token, "Approved")
-        final = wait_finished(self.cp, "stop-wait", execution_id)
+        final = settle_finished(self.server, self.cp, "stop-wait", execution_id)
         self.assertEqual(final["status"], "Stopped")
         self.assertEqual(ran(self.cp, "stop-wait", execution_id)[-1],
                          ("Approve", "Approve", "Succeeded"))
@@ -115,7 +116,8 @@ class StopTest(ServerTestCase):
         # A succeeded execution cannot be stopped either.
         self.cp.create_pipeline(pipeline=pipeline_decl("stop-done"))
         done = self.cp.start_pipeline_execution(name="stop-done")["pipelineExecutionId"]
-        self.assertEqual(wait_finished(self.cp, "stop-done", done)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "stop-done", done)["status"],
+                         "Succeeded")
         self.assertStopRejected("PipelineExecutionNotStoppableException", pipelineName="stop-done",
                                 pipelineExecutionId=done, reason="x")
 
@@ -124,11 +126,15 @@ class StopTest(ServerTestCase):
         self.cp.disable_stage_transition(pipelineName="stop-held", stageName="Build",
                                          transitionType="Inbound", reason="hold")
         execution_id = self.cp.start_pipeline_execution(name="stop-held")["pipelineExecutionId"]
-        wait_until(lambda: stage_state(self.cp, "stop-held", "Build")["inboundExecutions"],
-                   what="the execution to wait before Build")
+        settle(self.server)
+        self.assertEqual(
+            [e["pipelineExecutionId"]
+             for e in stage_state(self.cp, "stop-held", "Build")["inboundExecutions"]],
+            [execution_id])
         self.stop("stop-held", execution_id, "not needed")
         # Nothing runs, so there is nothing to wait for.
-        self.assertEqual(wait_finished(self.cp, "stop-held", execution_id)["status"], "Stopped")
+        self.assertEqual(settle_finished(self.server, self.cp, "stop-held", execution_id)["status"],
+                         "Stopped")
         self.assertEqual(stage_state(self.cp, "stop-held", "Build")["inboundExecutions"], [])
         self.assertEqual(ran(self.cp, "stop-held", execution_id),
                          [("Source", "Source", "Succeeded")])
@@ -156,18 +162,21 @@ class StopTest(ServerTestCase):
 class StopRunningActionTest(ServerTestCase):
     """A stop without abandon lets the running simulated action finish."""
 
-    server_args = ("--action-duration-ms", str(SLOW_MS), "--start-on-create", "false")
+    server_args = ("--action-duration-ms", str(SLOW_MS), "--start-on-create", "false",
+                   *MANUAL_CLOCK)
 
     def test_stopping_then_stopped_once_the_action_ends(self):
         cp = self.server.client()
         cp.create_pipeline(pipeline=pipeline_decl("stop-slow"))
         execution_id = cp.start_pipeline_execution(name="stop-slow")["pipelineExecutionId"]
-        asked = time.monotonic()
         cp.stop_pipeline_execution(pipelineName="stop-slow", pipelineExecutionId=execution_id,
                                    reason="slow")
         self.assertEqual(get_execution(cp, "stop-slow", execution_id)["status"], "Stopping")
-        final = wait_finished(cp, "stop-slow", execution_id)
-        self.assertGreater(time.monotonic() - asked, SLOW_MS / 1000 / 2)
+        # Still stopping a millisecond before the running action's end ...
+        advance(self.server, SLOW_MS / 1000 - 0.001)
+        self.assertEqual(get_execution(cp, "stop-slow", execution_id)["status"], "Stopping")
+        # ... and stopped once it has ended.
+        final = settle_finished(self.server, cp, "stop-slow", execution_id)
         self.assertEqual(final["status"], "Stopped")
         # Source ran to its end; Build never started.
         self.assertEqual(ran(cp, "stop-slow", execution_id), [("Source", "Source", "Succeeded")])
@@ -184,7 +193,7 @@ class StopRunningActionTest(ServerTestCase):
 
 class RetryTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -199,9 +208,10 @@ class RetryTest(ServerTestCase):
     def fail_at_build(self, name):
         """Starts an execution and rejects its approval in Build; returns its id."""
         execution_id = self.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
-        token = wait_for_token(self.cp, name, "Build", execution_id=execution_id)
+        token = settle_token(self.server, self.cp, name, "Build", execution_id=execution_id)
         answer(self.cp, name, token, "Rejected", stage="Build")
-        self.assertEqual(wait_finished(self.cp, name, execution_id)["status"], "Failed")
+        self.assertEqual(settle_finished(self.server, self.cp, name, execution_id)["status"],
+                         "Failed")
         return execution_id
 
     def retry(self, name, execution_id, mode, stage="Build"):
@@ -225,10 +235,12 @@ class RetryTest(ServerTestCase):
         self.assertEqual(state["retryStageMetadata"]["manualStageRetryAttempt"], 1)
         self.assertEqual(state["retryStageMetadata"]["latestRetryTrigger"], "ManualStageRetry")
 
-        token = wait_for_token(self.cp, "retry-failed", "Build", execution_id=execution_id)
+        token = settle_token(self.server, self.cp, "retry-failed", "Build",
+                             execution_id=execution_id)
         answer(self.cp, "retry-failed", token, "Approved", stage="Build")
-        self.assertEqual(wait_finished(self.cp, "retry-failed", execution_id)["status"],
-                         "Succeeded")
+        self.assertEqual(
+            settle_finished(self.server, self.cp, "retry-failed", execution_id)["status"],
+            "Succeeded")
         actions = ran(self.cp, "retry-failed", execution_id)
         self.assertEqual(sorted(actions), sorted([
             ("Source", "Source", "Succeeded"), ("Build", "Build", "Succeeded"),
@@ -241,9 +253,10 @@ class RetryTest(ServerTestCase):
         self.create_two_action_stage("retry-all")
         execution_id = self.fail_at_build("retry-all")
         self.retry("retry-all", execution_id, "ALL_ACTIONS")
-        token = wait_for_token(self.cp, "retry-all", "Build", execution_id=execution_id)
+        token = settle_token(self.server, self.cp, "retry-all", "Build", execution_id=execution_id)
         answer(self.cp, "retry-all", token, "Approved", stage="Build")
-        self.assertEqual(wait_finished(self.cp, "retry-all", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "retry-all", execution_id)["status"],
+                         "Succeeded")
         build = [(a, s) for stage, a, s in ran(self.cp, "retry-all", execution_id)
                  if stage == "Build"]
         self.assertEqual(sorted(build), [("Approve", "Failed"), ("Approve", "Succeeded"),
@@ -257,13 +270,15 @@ class RetryTest(ServerTestCase):
         execution_id = self.fail_at_build("retry-count")
         for attempt in (1, 2):
             self.retry("retry-count", execution_id, "FAILED_ACTIONS")
-            token = wait_for_token(self.cp, "retry-count", "Build", execution_id=execution_id)
+            token = settle_token(self.server, self.cp, "retry-count", "Build",
+                                 execution_id=execution_id)
             metadata = stage_state(self.cp, "retry-count", "Build")["retryStageMetadata"]
             self.assertEqual(metadata["manualStageRetryAttempt"], attempt)
             self.assertEqual(metadata["latestRetryTrigger"], "ManualStageRetry")
             answer(self.cp, "retry-count", token, "Rejected", stage="Build")
-            self.assertEqual(wait_finished(self.cp, "retry-count", execution_id)["status"],
-                             "Failed")
+            self.assertEqual(
+                settle_finished(self.server, self.cp, "retry-count", execution_id)["status"],
+                "Failed")
         approvals = [s for stage, a, s in ran(self.cp, "retry-count", execution_id)
                      if a == "Approve"]
         self.assertEqual(approvals, ["Failed"] * 3)
@@ -280,9 +295,10 @@ class RetryTest(ServerTestCase):
         # Not while it runs again.
         self.retry("retry-no", execution_id, "FAILED_ACTIONS")
         self.assertRetryRejected("StageNotRetryableException", "retry-no", execution_id)
-        token = wait_for_token(self.cp, "retry-no", "Build", execution_id=execution_id)
+        token = settle_token(self.server, self.cp, "retry-no", "Build", execution_id=execution_id)
         answer(self.cp, "retry-no", token, "Approved", stage="Build")
-        self.assertEqual(wait_finished(self.cp, "retry-no", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "retry-no", execution_id)["status"],
+                         "Succeeded")
         # Nor once it has succeeded.
         for stage in ("Source", "Build", "Deploy"):
             self.assertRetryRejected("StageNotRetryableException", "retry-no", execution_id, stage)
@@ -291,24 +307,27 @@ class RetryTest(ServerTestCase):
         self.create_two_action_stage("retry-old")
         older = self.fail_at_build("retry-old")
         newer = self.cp.start_pipeline_execution(name="retry-old")["pipelineExecutionId"]
-        wait_for_token(self.cp, "retry-old", "Build", execution_id=newer)
+        settle_token(self.server, self.cp, "retry-old", "Build", execution_id=newer)
         self.assertRetryRejected("NotLatestPipelineExecutionException", "retry-old", older)
         self.assertEqual(get_execution(self.cp, "retry-old", older)["status"], "Failed")
 
     def test_retry_a_stopped_stage(self):
         self.cp.create_pipeline(pipeline=approval_decl("retry-stopped"))
         execution_id = self.cp.start_pipeline_execution(name="retry-stopped")["pipelineExecutionId"]
-        first_token = wait_for_token(self.cp, "retry-stopped", execution_id=execution_id)
+        first_token = settle_token(self.server, self.cp, "retry-stopped",
+                                   execution_id=execution_id)
         self.cp.stop_pipeline_execution(pipelineName="retry-stopped",
                                         pipelineExecutionId=execution_id, abandon=True, reason="x")
+        advance(self.server, 1)  # the retry comes later: its approval starts after the first
         self.retry("retry-stopped", execution_id, "FAILED_ACTIONS", stage="Approve")
         self.assertEqual(get_execution(self.cp, "retry-stopped", execution_id)["status"],
                          "InProgress")
-        token = wait_for_token(self.cp, "retry-stopped", execution_id=execution_id)
+        token = settle_token(self.server, self.cp, "retry-stopped", execution_id=execution_id)
         self.assertNotEqual(token, first_token)
         answer(self.cp, "retry-stopped", token, "Approved")
-        self.assertEqual(wait_finished(self.cp, "retry-stopped", execution_id)["status"],
-                         "Succeeded")
+        self.assertEqual(
+            settle_finished(self.server, self.cp, "retry-stopped", execution_id)["status"],
+            "Succeeded")
         self.assertEqual(ran(self.cp, "retry-stopped", execution_id)[-2:],
                          [("Approve", "Approve", "Abandoned"), ("Approve", "Approve", "Succeeded")])
 

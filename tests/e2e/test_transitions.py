@@ -7,8 +7,9 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from execution_helpers import (ROOT_ARN, actions_of, get_execution, stage_state,
-                               three_stage_decl, wait_all_finished, wait_finished, wait_until)
+from execution_helpers import (MANUAL_CLOCK, ROOT_ARN, actions_of, get_execution, settle,
+                               settle_all_finished, settle_finished, stage_state,
+                               three_stage_decl)
 from sluice_server import ServerTestCase, pipeline_decl
 
 
@@ -18,7 +19,7 @@ def held_before(cp, pipeline, stage):
 
 class TransitionTest(ServerTestCase):
 
-    server_args = ("--action-duration-ms", "50", "--start-on-create", "false")
+    server_args = ("--action-duration-ms", "50", "--start-on-create", "false", *MANUAL_CLOCK)
 
     def setUp(self):
         self.cp = self.server.client()
@@ -32,8 +33,9 @@ class TransitionTest(ServerTestCase):
                                                transitionType=kind)
 
     def wait_held(self, name, stage, execution_id):
-        wait_until(lambda: execution_id in held_before(self.cp, name, stage),
-                   what=f"{execution_id} to wait before {stage}")
+        settle(self.server)
+        self.assertIn(execution_id, held_before(self.cp, name, stage),
+                      f"{execution_id} waits before {stage}")
 
     def test_state_while_disabled_and_after_enabling(self):
         self.cp.create_pipeline(pipeline=three_stage_decl("tr-state"))
@@ -66,7 +68,8 @@ class TransitionTest(ServerTestCase):
         self.assertEqual([d["stageName"] for d in actions_of(self.cp, "tr-hold", execution_id)],
                          ["Source"])
         self.enable("tr-hold", "Build")
-        self.assertEqual(wait_finished(self.cp, "tr-hold", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "tr-hold", execution_id)["status"],
+                         "Succeeded")
         self.assertEqual(held_before(self.cp, "tr-hold", "Build"), [])
         self.assertEqual(sorted(d["stageName"] for d in actions_of(self.cp, "tr-hold",
                                                                     execution_id)),
@@ -82,7 +85,7 @@ class TransitionTest(ServerTestCase):
         self.assertEqual(get_execution(self.cp, "tr-sup", older)["status"], "Superseded")
         self.assertEqual(held_before(self.cp, "tr-sup", "Build"), [newer])
         self.enable("tr-sup", "Build")
-        final = wait_all_finished(self.cp, "tr-sup", [older, newer])
+        final = settle_all_finished(self.server, self.cp, "tr-sup", [older, newer])
         self.assertEqual(final[older]["status"], "Superseded")
         self.assertEqual(final[newer]["status"], "Succeeded")
         self.assertEqual([d["stageName"] for d in actions_of(self.cp, "tr-sup", older)],
@@ -93,10 +96,11 @@ class TransitionTest(ServerTestCase):
         self.disable("tr-queued", "Build")
         first = self.cp.start_pipeline_execution(name="tr-queued")["pipelineExecutionId"]
         second = self.cp.start_pipeline_execution(name="tr-queued")["pipelineExecutionId"]
-        wait_until(lambda: held_before(self.cp, "tr-queued", "Build") == [first, second],
-                   what="both executions to wait before Build, oldest first")
+        settle(self.server)
+        # Both wait before Build, oldest first.
+        self.assertEqual(held_before(self.cp, "tr-queued", "Build"), [first, second])
         self.enable("tr-queued", "Build")
-        final = wait_all_finished(self.cp, "tr-queued", [first, second])
+        final = settle_all_finished(self.server, self.cp, "tr-queued", [first, second])
         self.assertEqual([final[i]["status"] for i in (first, second)], ["Succeeded"] * 2)
 
     def test_outbound_holds_executions_that_finished_the_stage(self):
@@ -109,7 +113,8 @@ class TransitionTest(ServerTestCase):
                          [("Build", "Succeeded"), ("Source", "Succeeded")])
         self.assertEqual(get_execution(self.cp, "tr-out", execution_id)["status"], "InProgress")
         self.enable("tr-out", "Build", kind="Outbound")
-        self.assertEqual(wait_finished(self.cp, "tr-out", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "tr-out", execution_id)["status"],
+                         "Succeeded")
         self.assertIn("Test", [d["stageName"] for d in actions_of(self.cp, "tr-out", execution_id)])
 
     def test_errors(self):
@@ -150,7 +155,8 @@ class TransitionTest(ServerTestCase):
             "codepipeline", "enable-stage-transition", "--pipeline-name", "tr-cli",
             "--stage-name", "Build", "--transition-type", "Inbound")
         self.assertEqual(rc, 0, err)
-        self.assertEqual(wait_finished(self.cp, "tr-cli", execution_id)["status"], "Succeeded")
+        self.assertEqual(settle_finished(self.server, self.cp, "tr-cli", execution_id)["status"],
+                         "Succeeded")
         rc, _, err = self.server.aws(
             "codepipeline", "disable-stage-transition", "--pipeline-name", "tr-cli",
             "--stage-name", "Nope", "--transition-type", "Inbound", "--reason", "x")
