@@ -1,7 +1,8 @@
 """Drive sluice's test controls (/_sluice/) from Python: one file, stdlib only.
 
 Copy this file into your test tree. It wraps every endpoint of the control
-contract (reset, outcome rules, held actions, faults, the manual clock) and can
+contract (reset, outcome rules, held actions, faults, the manual clock, the
+events as a page, a long poll or a stream) and can
 start a private sluice on a free port, so a test never shares state it did not
 make. boto3 is imported only by ``client()``, when you ask for one.
 
@@ -195,6 +196,55 @@ class SluiceControl:
         """Replace all state with `document`; refused whole (400) if any part does not fit."""
         return self._request("PUT", "state", document)
 
+    def events(self, after=0, wait=None, limit=None, **filters):
+        """The events numbered after `after`: {"events", "nextAfter", "oldestAvailable"}.
+
+        With `wait` (seconds), the server holds the request until a matching
+        event comes or the wait ends. Filters: pipeline, detail_type,
+        execution_id, state (exact values). Pass "nextAfter" back as `after`.
+        """
+        query = _event_query(after=after, wait=wait, limit=limit, **filters)
+        return self._request("GET", "events?" + query)
+
+    def stream_events(self, after=None, last_event_id=None, **filters):
+        """Server-Sent Events: yields (sequence, event) for each event, forever.
+
+        A reconnect passes the last sequence it read as `last_event_id` and
+        loses nothing still held. When events asked for are no longer held,
+        yields (None, {"gap": {"after", "oldestAvailable"}}) first.
+        """
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        conn = cls(self._host, self._port, timeout=self.timeout)
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        try:
+            conn.request("GET", "/_sluice/events/stream?" + _event_query(after=after, **filters),
+                         headers=headers)
+            response = conn.getresponse()
+            if response.status != 200:
+                raw = response.read().decode("utf-8", errors="replace")
+                parsed = json.loads(raw) if raw.startswith("{") else {}
+                raise SluiceControlError(response.status, parsed.get("error"),
+                                         parsed.get("message", raw), parsed.get("field"), body=raw)
+            kind, sequence, data = "message", None, []
+            for raw_line in response:
+                line = raw_line.decode("utf-8").rstrip("\r\n")
+                if line.startswith("id: "):
+                    sequence = int(line[4:])
+                elif line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    data.append(line[6:])
+                elif not line:
+                    if data and kind == "gap":
+                        yield None, {"gap": json.loads("\n".join(data))}
+                    elif data:
+                        yield sequence, json.loads("\n".join(data))
+                    kind, sequence, data = "message", None, []
+        finally:
+            conn.close()
+
     def client(self, service="codepipeline", region="us-east-1", access_key="test", **kwargs):
         """A boto3 client on this endpoint with dummy credentials.
 
@@ -209,6 +259,12 @@ class SluiceControl:
         session = boto3.session.Session(aws_access_key_id=access_key, aws_secret_access_key="test",
                                         region_name=region)
         return session.client(service, endpoint_url=self.endpoint, **kwargs)
+
+
+def _event_query(**params):
+    names = {"detail_type": "detail-type", "execution_id": "execution-id"}
+    return "&".join(f"{names.get(k, k)}={quote(str(v), safe='')}"
+                    for k, v in params.items() if v is not None)
 
 
 class SluiceStartError(RuntimeError):

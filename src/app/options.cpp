@@ -26,6 +26,19 @@ std::optional<T> ParseNumber(const std::string& text, T low, T high) {
   return value;
 }
 
+// "a,b,c" -> {"a", "b", "c"}: the items of a comma-separated list, empty
+// ones included (each flag says why an empty one is wrong).
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
 bool IsAccountId(const std::string& text) {
   if (text.size() != 12) return false;
   for (const char c : text) {
@@ -169,13 +182,9 @@ const std::vector<Flag>& Flags() {
        "your own workers (PollForJobs with owner AWS) instead of being simulated",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          o.engine.external_providers.clear();
-         std::size_t start = 0;
-         while (start <= v.size()) {
-           const std::size_t comma = std::min(v.find(',', start), v.size());
-           const std::string provider = v.substr(start, comma - start);
+         for (const std::string& provider : SplitList(v)) {
            if (provider.empty()) return "--external-providers must list provider names, comma-separated";
            o.engine.external_providers.insert(provider);
-           start = comma + 1;
          }
          return std::nullopt;
        }},
@@ -243,6 +252,45 @@ const std::vector<Flag>& Flags() {
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          if (v.empty()) return "--init-dir needs a directory";
          o.init_dir = v;
+         return std::nullopt;
+       }},
+      {"--event-buffer", "SLUICE_EVENT_BUFFER",
+       "how many of the latest events GET /_sluice/events and the stream can still read "
+       "(default 10000)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto count = ParseNumber<std::size_t>(v, 1, 10'000'000);
+         if (!count) return "--event-buffer must be a number from 1 to 10000000";
+         o.event_buffer = *count;
+         return std::nullopt;
+       }},
+      {"--event-target", "SLUICE_EVENT_TARGET",
+       "an http:// URL to POST each event to as JSON; repeatable (the variable takes a "
+       "comma-separated list)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         for (const std::string& url : SplitList(v)) {
+           if (!url.starts_with("http://") || url.size() == 7) {
+             return "--event-target must be an http:// URL (https is not supported yet), not '" +
+                    url + "'";
+           }
+           o.event_targets.push_back(url);
+         }
+         return std::nullopt;
+       }},
+      {"--eventbridge-endpoint", "SLUICE_EVENTBRIDGE_ENDPOINT",
+       "an http:// URL of a local EventBridge (e.g. moto's server): each event is sent there "
+       "with PutEvents",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (!v.starts_with("http://") || v.size() == 7) {
+           return "--eventbridge-endpoint must be an http:// URL (https is not supported yet)";
+         }
+         o.eventbridge_endpoint = v;
+         return std::nullopt;
+       }},
+      {"--eventbridge-bus", "SLUICE_EVENTBRIDGE_BUS",
+       "the event bus PutEvents names (default default)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty() || v.size() > 256) return "--eventbridge-bus must be a bus name or ARN of 1 to 256 characters";
+         o.eventbridge_bus = v;
          return std::nullopt;
        }},
   };

@@ -31,6 +31,11 @@ struct Options {
   std::optional<Clock::TimePoint> clock_start;  // where a manual clock starts
   std::optional<std::uint64_t> seed;            // --seed: ids follow from it
   std::string init_dir;           // --init-dir: applied at start
+  // Events (README "Events").
+  std::size_t event_buffer = 10'000;         // events held for readers
+  std::vector<std::string> event_targets;    // --event-target: POST each event here
+  std::string eventbridge_endpoint;          // --eventbridge-endpoint: PutEvents here
+  std::string eventbridge_bus = "default";
   bool show_help = false;
   bool show_version = false;
   bool healthcheck = false;  // --healthcheck: probe a running server and exit

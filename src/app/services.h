@@ -14,6 +14,8 @@
 #include <memory>
 
 #include "control/control_surface.h"
+#include "control/event_endpoints.h"
+#include "events/event_hub.h"
 #include "control/fault_rules.h"
 #include "control/outcome_rules.h"
 #include "options.h"
@@ -46,10 +48,13 @@ class Services {
   protocol::ControlHooks control_hooks();
   // The controls themselves, on or off: --init-dir loads state documents.
   control::ControlSurface& control() { return *control_; }
+  // Where the engine's changes become events.
+  events::EventHub& events() { return events_; }
 
  private:
   // Declared in dependency order: each part refers only to those above it.
   const bool control_on_;
+  events::EventHub events_;         // the engine's change sink
   control::OutcomeRules outcomes_;  // the engine asks them
   control::FaultRules faults_;      // the router asks them
   store::InMemoryPipelineRepository repository_;
@@ -62,6 +67,7 @@ class Services {
   domain::TaggingService tagging_;
   api::OperationTable operations_;
   std::unique_ptr<control::ControlSurface> control_;
+  control::EventEndpoints event_endpoints_;
 };
 
 // The router's settings, taken from the same options.

@@ -4,6 +4,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <string_view>
 
+#include "control_http.h"
 #include "control_json.h"
 #include "protocol/json_body.h"
 #include "sluice/api/model.h"
@@ -61,19 +62,6 @@ std::string Required(FieldReader& fields, const std::string& key) {
   return std::move(*value);
 }
 
-net::HttpResponse JsonResponse(unsigned status, const net::HttpRequest& request,
-                               const nlohmann::json& body) {
-  net::HttpResponse response{static_cast<http::status>(status), request.version()};
-  response.set(http::field::server, "sluice");
-  response.set(http::field::content_type, "application/json");
-  // A HEAD response has headers only (RFC 9110 9.3.2). Messages may quote
-  // a request's own bytes, which need not be UTF-8.
-  if (request.method() != http::verb::head) {
-    response.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  return response;
-}
-
 }  // namespace
 
 net::HttpResponse ControlSurface::Handle(const net::HttpRequest& request) {
@@ -82,9 +70,7 @@ net::HttpResponse ControlSurface::Handle(const net::HttpRequest& request) {
     nlohmann::json body = Route(request, status);
     return JsonResponse(status, request, body);
   } catch (const ControlError& error) {
-    nlohmann::json body = {{"error", error.kind}, {"message", error.message}};
-    body["field"] = error.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.field);
-    return JsonResponse(error.status, request, body);
+    return ErrorResponse(error, request);
   }
 }
 
@@ -174,6 +160,10 @@ nlohmann::json ControlSurface::Reset(const nlohmann::json& body) {
                               : parts_.outcomes.RemoveFor(filter)},
       {"faults", everything ? parts_.faults.Remove(std::nullopt) : parts_.faults.RemoveFor(filter)},
   };
+  // Events go last, once every change made before the reset has become one;
+  // their numbering goes on, so a reader's `after` never names a new event.
+  parts_.engine.FlushChanges();
+  removed["events"] = parts_.events.RemoveAll(filter);
   return {{"removed", std::move(removed)}};
 }
 
@@ -258,8 +248,10 @@ nlohmann::json ControlSurface::Settle(const nlohmann::json& body) {
 }
 
 nlohmann::json ControlSurface::DumpState() {
-  // No clock move halfway through the dump.
+  // No clock move halfway through the dump, and every change made so far
+  // among the events.
   MutexLock lock(clock_mutex_);
+  parts_.engine.FlushChanges();
   const IdSourceState ids = CurrentIdSource();
   return {{"format", kStateFormat},
           {"clock",
@@ -272,7 +264,8 @@ nlohmann::json ControlSurface::DumpState() {
           {"webhooks", parts_.webhooks.DumpState()},
           {"engine", parts_.engine.DumpState()},
           {"outcomes", parts_.outcomes.DumpState()},
-          {"faults", parts_.faults.DumpState()}};
+          {"faults", parts_.faults.DumpState()},
+          {"events", parts_.events.DumpState()}};
 }
 
 nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
@@ -296,6 +289,8 @@ nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
   const nlohmann::json& faults = section("faults", false);
   const nlohmann::json& clock = section("clock", false);
   const nlohmann::json& ids = section("ids", false);
+  // Optional: a document without it loads with no events held.
+  const nlohmann::json* events = fields.Object("events");
   fields.Done();
 
   const model::Operation& create = *model::FindOperation("CreatePipeline");
@@ -322,6 +317,8 @@ nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
         });
     parts_.outcomes.LoadState(outcomes, false);
     parts_.faults.LoadState(faults, false);
+    auto staged_events = events != nullptr ? std::optional(parts_.events.ParseState(*events))
+                                           : std::nullopt;
     const auto now = Clock::TimePoint(Clock::Duration(clock.at("now").get<std::int64_t>()));
     IdSourceState id_source;
     if (!ids.at("seed").is_null()) id_source.seed = ids.at("seed").get<std::uint64_t>();
@@ -337,6 +334,11 @@ nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
     parts_.engine.CommitState(std::move(staged_engine));
     parts_.outcomes.LoadState(outcomes, true);
     parts_.faults.LoadState(faults, true);
+    if (staged_events) {
+      parts_.events.CommitState(std::move(*staged_events));
+    } else {
+      parts_.events.RemoveAll({});
+    }
   } catch (const ControlError& error) {
     throw ControlError{400, "BadRequest",
                        "the state document is refused, and nothing changed: " + error.message,

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "events/event_hub.h"
 #include "fault_rules.h"
 #include "outcome_rules.h"
 #include "sluice/common/clock.h"
@@ -27,6 +28,7 @@ struct ControlParts {
   domain::WebhookRegistry& webhooks;
   OutcomeRules& outcomes;
   FaultRules& faults;
+  events::EventHub& events;
   const Clock& clock;
   FakeClock* manual_clock = nullptr;  // --clock manual; null on the system clock
   std::string default_account;

@@ -3,6 +3,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -12,6 +14,49 @@ namespace sluice::net {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+namespace {
+
+// A Responder for one exchange: it keeps the session alive until the answer
+// is given or the connection ends, and runs each call on the session's strand.
+class SessionResponder final : public Responder {
+ public:
+  explicit SessionResponder(std::shared_ptr<HttpSession> session,
+                            boost::asio::any_io_executor executor)
+      : session_(std::move(session)), executor_(std::move(executor)) {}
+
+  void Reply(HttpResponse response) override {
+    Run([response = std::move(response)](HttpSession& s) mutable { s.AsyncReply(std::move(response)); });
+  }
+  void OpenStream(HttpResponse head) override {
+    Run([head = std::move(head)](HttpSession& s) mutable { s.AsyncOpenStream(std::move(head)); });
+  }
+  void Write(std::string data, std::function<void(bool)> written) override {
+    Run([data = std::move(data), written = std::move(written)](HttpSession& s) mutable {
+      s.AsyncWrite(std::move(data), std::move(written));
+    });
+  }
+  void Close() override {
+    Run([](HttpSession& s) { s.AsyncClose(); });
+  }
+  void OnClosed(std::function<void()> closed) override {
+    Run([closed = std::move(closed)](HttpSession& s) mutable { s.AsyncOnClosed(std::move(closed)); });
+  }
+  boost::asio::any_io_executor Executor() override { return executor_; }
+
+ private:
+  template <typename Work>
+  void Run(Work&& work) {
+    boost::asio::dispatch(executor_, [session = session_, work = std::forward<Work>(work)]() mutable {
+      work(*session);
+    });
+  }
+
+  const std::shared_ptr<HttpSession> session_;
+  const boost::asio::any_io_executor executor_;
+};
+
+}  // namespace
 
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext& context)
     : stream_(std::move(socket)), context_(context) {}
@@ -41,6 +86,9 @@ void HttpSession::Shutdown() {
     self->closing_ = true;
     // A pending read is cancelled; a pending write finishes, then closes.
     if (self->reading_) self->stream_.socket().cancel();
+    // An exchange waiting for its answer, or a stream, has nothing pending
+    // to cancel: it ends now.
+    if (self->async_ && !self->writing_chunk_) self->DoClose();
   });
 }
 
@@ -94,8 +142,124 @@ void HttpSession::ParseBuffered() {
     case ParseStep::State::kComplete: break;
   }
   HttpRequest request = parser_->release();
+  if (context_.handler.IsAsync(request)) {
+    async_ = true;
+    async_close_after_ = !request.keep_alive();
+    stream_.expires_never();  // the handler answers when it answers
+    context_.handler.HandleAsync(
+        std::move(request),
+        std::make_shared<SessionResponder>(shared_from_this(), stream_.get_executor()));
+    return;
+  }
   const bool close_after = !request.keep_alive();
   Send(context_.handler.Handle(std::move(request)), close_after);
+}
+
+void HttpSession::AsyncReply(HttpResponse&& response) {
+  if (!async_ || streaming_) return;
+  async_ = false;
+  on_closed_ = nullptr;  // the exchange ended with its answer
+  Send(std::move(response), async_close_after_);
+}
+
+void HttpSession::AsyncOpenStream(HttpResponse&& head) {
+  if (!async_ || streaming_) return;
+  streaming_ = true;
+  response_ = std::move(head);
+  response_.body().clear();
+  response_.chunked(true);
+  response_.keep_alive(false);  // the stream ends with the connection
+  head_serializer_.emplace(response_);
+  writing_chunk_ = true;
+  stream_.expires_after(context_.options.idle_timeout);
+  http::async_write_header(stream_, *head_serializer_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->OnChunkWritten(ec);
+                           });
+}
+
+void HttpSession::AsyncWrite(std::string data, std::function<void(bool)> written) {
+  if (!streaming_ || closing_ || !stream_.socket().is_open()) {
+    if (written) written(false);
+    return;
+  }
+  chunks_.push_back({std::move(data), std::move(written)});
+  if (!writing_chunk_) WriteNextChunk();
+}
+
+void HttpSession::WriteNextChunk() {
+  if (chunks_.empty()) {
+    if (close_when_written_) return AsyncClose();
+    return;
+  }
+  writing_chunk_ = true;
+  // A reader that stops reading stalls this write: the timeout ends it.
+  stream_.expires_after(context_.options.idle_timeout);
+  boost::asio::async_write(stream_, http::make_chunk(boost::asio::buffer(chunks_.front().data)),
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->OnChunkWritten(ec);
+                           });
+}
+
+void HttpSession::OnChunkWritten(beast::error_code ec) {
+  writing_chunk_ = false;
+  stream_.expires_never();  // idle between chunks is the stream's normal state
+  std::function<void(bool)> written;
+  if (!chunks_.empty() && head_written_) {
+    written = std::move(chunks_.front().written);
+    chunks_.pop_front();
+  }
+  head_written_ = true;
+  if (ec || closing_) {
+    if (ec) Logger(kNetLogger)->debug("stream write failed: {}", ec.message());
+    if (written) written(false);
+    return DoClose();
+  }
+  if (written) written(true);
+  // `written` may have asked for the next write already (dispatch runs it
+  // here, on this strand).
+  if (!writing_chunk_) WriteNextChunk();
+}
+
+void HttpSession::AsyncClose() {
+  if (!async_) return;
+  if (!streaming_) return DoClose();
+  if (writing_chunk_ || !chunks_.empty()) {
+    close_when_written_ = true;  // what was asked to be written goes first
+    return;
+  }
+  writing_chunk_ = true;
+  stream_.expires_after(context_.options.idle_timeout);
+  boost::asio::async_write(stream_, http::make_chunk_last(),
+                           [self = shared_from_this()](beast::error_code, std::size_t) {
+                             self->writing_chunk_ = false;
+                             self->DoClose();
+                           });
+}
+
+void HttpSession::AsyncOnClosed(std::function<void()> closed) {
+  if (!async_) return;
+  if (!stream_.socket().is_open()) {
+    if (closed) closed();
+    return;
+  }
+  on_closed_ = std::move(closed);
+}
+
+void HttpSession::EndAsync() {
+  async_ = false;
+  streaming_ = false;
+  // Chunks never written: their writers learn so.
+  auto unwritten = std::move(chunks_);
+  chunks_.clear();
+  for (auto& chunk : unwritten) {
+    if (chunk.written) chunk.written(false);
+  }
+  // Called once: it may drop the last reference to whoever set it.
+  if (auto closed = std::move(on_closed_)) {
+    on_closed_ = nullptr;
+    closed();
+  }
 }
 
 void HttpSession::Send(HttpResponse&& response, bool close_after) {
@@ -118,6 +282,7 @@ void HttpSession::OnWrite(bool close_after, beast::error_code ec, std::size_t /*
 }
 
 void HttpSession::DoClose() {
+  if (async_) EndAsync();
   beast::error_code ec;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   if (linger_) {

@@ -9,7 +9,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <string>
+#include <boost/beast/http/serializer.hpp>
 #include <optional>
 
 #include "http_framing.h"
@@ -38,8 +42,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Answers `reason` at once and closes: for connections over the cap.
   void RejectAndClose(RejectReason reason);
   // Graceful shutdown: an idle connection closes now, a busy one after its
-  // response is written.
+  // response is written; an exchange answered later, or a stream, ends now.
   void Shutdown();
+
+  // What a Responder (request_handler.h) asks, on the session's strand.
+  void AsyncReply(HttpResponse&& response);
+  void AsyncOpenStream(HttpResponse&& head);
+  void AsyncWrite(std::string data, std::function<void(bool)> written);
+  void AsyncClose();
+  void AsyncOnClosed(std::function<void()> closed);
 
  private:
   void DoRead();
@@ -50,6 +61,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnWrite(bool close_after, boost::beast::error_code ec, std::size_t bytes);
   void DoClose();
   void DoDrain();
+  void WriteNextChunk();
+  void OnChunkWritten(boost::beast::error_code ec);
+  void EndAsync();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -62,6 +76,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool linger_ = false;  // drain the rest of a refused body before closing
   std::size_t drained_ = 0;
   std::unique_ptr<char[]> drain_buffer_;  // allocated only when draining
+  // An exchange answered through a Responder: nothing is read meanwhile.
+  bool async_ = false;
+  bool async_close_after_ = false;  // the request asked to close after its answer
+  bool streaming_ = false;     // its head is sent: chunks follow
+  bool writing_chunk_ = false;  // the head or a chunk is on its way
+  bool head_written_ = false;
+  bool close_when_written_ = false;
+  struct Chunk {
+    std::string data;  // must outlive the async write that sends it
+    std::function<void(bool)> written;
+  };
+  std::deque<Chunk> chunks_;  // the front one is being written
+  std::function<void()> on_closed_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>>
+      head_serializer_;
 };
 
 }  // namespace sluice::net

@@ -178,6 +178,18 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
   }
 }
 
+bool AwsJsonRouter::IsAsync(const net::HttpRequest& request) const {
+  return hooks_.answers_later && request.target().starts_with("/_sluice/") &&
+         hooks_.answers_later(request);
+}
+
+void AwsJsonRouter::HandleAsync(net::HttpRequest&& request,
+                                std::shared_ptr<net::Responder> responder) {
+  Logger(kProtocolLogger)
+      ->debug("control {} {}", std::string(request.method_string()), std::string(request.target()));
+  hooks_.control_async(std::move(request), std::move(responder));
+}
+
 net::HttpResponse AwsJsonRouter::Control(const net::HttpRequest& request) const {
   if (hooks_.control) return hooks_.control(request);
   const nlohmann::json body = {
@@ -193,8 +205,9 @@ net::HttpResponse AwsJsonRouter::Control(const net::HttpRequest& request) const 
 
 net::HttpResponse AwsJsonRouter::Health(unsigned http_version) const {
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
-  const nlohmann::json body = {
+  nlohmann::json body = {
       {"status", "ok"}, {"version", options_.version}, {"uptimeSeconds", uptime.count()}};
+  if (hooks_.health) body.update(hooks_.health());
   net::HttpResponse response{http::status::ok, http_version};
   response.set(http::field::server, "sluice");
   response.set(http::field::content_type, "application/json");

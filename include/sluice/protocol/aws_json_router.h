@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "sluice/api/operation_table.h"
@@ -34,6 +36,13 @@ struct ControlHooks {
   // How a latency fault waits; none: on the request's thread, for real.
   // (The fuzzers wait for nothing.)
   void (*sleep)(std::chrono::milliseconds) = nullptr;
+  // The controls that answer later or in parts (long polls, streams): which
+  // requests they take, and how they answer them. None: controls off.
+  std::function<bool(const net::HttpRequest&)> answers_later;
+  std::function<void(net::HttpRequest&&, std::shared_ptr<net::Responder>)> control_async;
+  // Members the health document adds (events published, delivery counters);
+  // answered with the controls on or off.
+  std::function<nlohmann::json()> health;
 };
 
 class AwsJsonRouter final : public net::RequestHandler {
@@ -43,6 +52,8 @@ class AwsJsonRouter final : public net::RequestHandler {
 
   net::HttpResponse Handle(net::HttpRequest&& request) override;
   net::HttpResponse Reject(net::RejectReason reason, unsigned http_version) override;
+  bool IsAsync(const net::HttpRequest& request) const override;
+  void HandleAsync(net::HttpRequest&& request, std::shared_ptr<net::Responder> responder) override;
 
  private:
   struct Outcome;

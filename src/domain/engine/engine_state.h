@@ -131,6 +131,7 @@ struct StageRecord {
   std::optional<RetryMode> retry_mode;  // of the latest retry
   std::uint16_t manual_retries = 0;  // RetryStageExecution calls on this stage run
   std::uint16_t auto_retries = 0;    // retries by an onFailure RETRY result
+  std::optional<Clock::TimePoint> last_retry;  // of the latest RetryStageExecution
 
   std::string RetryModeName() const;  // "", FAILED_ACTIONS or ALL_ACTIONS
 };
@@ -250,6 +251,29 @@ struct ExecutionEngine::PipelineRuntime {
     const auto it = by_id.find(*parsed);
     return it == by_id.end() ? nullptr : it->second;
   }
+};
+
+// Holds the engine's lock for its scope, as MutexLock does, and publishes the
+// changes made under it once it is released: every section that may change
+// state takes this one.
+class SCOPED_CAPABILITY ExecutionEngine::ChangeLock {
+ public:
+  explicit ChangeLock(const ExecutionEngine& engine) ACQUIRE(engine.mutex_) : engine_(engine) {
+    engine_.mutex_.lock();
+  }
+  ~ChangeLock() RELEASE() {
+    engine_.mutex_.unlock();
+    engine_.PublishChanges();
+  }
+  ChangeLock(const ChangeLock&) = delete;
+  ChangeLock& operator=(const ChangeLock&) = delete;
+
+  // BasicLockable, for std::condition_variable_any.
+  void lock() ACQUIRE() { engine_.mutex_.lock(); }
+  void unlock() RELEASE() { engine_.mutex_.unlock(); }
+
+ private:
+  const ExecutionEngine& engine_;
 };
 
 std::string RuntimeKey(const Scope& scope, std::string_view pipeline);

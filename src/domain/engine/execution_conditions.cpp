@@ -257,7 +257,7 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
                                               std::shared_ptr<const PipelineView> pipeline,
                                               std::string_view stage, std::string_view target_id,
                                               ExecutionTrigger trigger) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto unable = [&](const std::string& why) { return UnableToRollback(stage, why); };
   if (pipeline->mode == ExecutionMode::kParallel) {
     return unable("rollback is not supported for pipelines in PARALLEL mode");
@@ -307,7 +307,7 @@ Result<std::string> ExecutionEngine::Rollback(const Scope& scope,
 Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view pipeline,
                                           std::string_view stage, std::string_view execution_id,
                                           ConditionKind kind) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto not_overridable = [&] {
     return ConditionNotOverridable(execution_id, KindName(kind), stage);
   };
@@ -347,7 +347,7 @@ Status ExecutionEngine::OverrideCondition(const Scope& scope, std::string_view p
 std::vector<RuleExecutionRecord> ExecutionEngine::RuleExecutions(
     const Scope& scope, std::string_view pipeline,
     const std::optional<std::string>& execution_id) const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   std::vector<RuleExecutionRecord> records;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return records;

@@ -41,7 +41,7 @@ void ExecutionEngine::TimeOut(Run& run, ActionRecord& action) {
 
 Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
                              std::string_view execution_id, bool abandon, std::string reason) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
@@ -83,7 +83,7 @@ Status ExecutionEngine::Stop(const Scope& scope, std::string_view pipeline,
 
 Status ExecutionEngine::Retry(const Scope& scope, std::string_view pipeline, std::string_view stage,
                               std::string_view execution_id, RetryMode mode) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto [found, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) return ExecutionNotFound(pipeline, execution_id);
   PipelineRuntime& runtime = *found;
@@ -124,6 +124,7 @@ void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode 
   const StageView& stage_view = run.StageOf(stage_run);
   run.cancel_when_idle = false;  // a retry runs the version it resumes
   ++(automatic ? stage_run.auto_retries : stage_run.manual_retries);
+  if (!automatic) stage_run.last_retry = clock_.Now();
   stage_run.retry_mode = mode;
   for (ActionRecord& action : stage_run.actions) {
     if (mode == RetryMode::kAllActions || action.status != ActionStatus::kSucceeded) {
@@ -131,14 +132,16 @@ void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode 
     }
   }
   if (mode == RetryMode::kAllActions) stage_run.current_run_order = stage_view.run_orders.front();
-  // An automatic retry resumes a stage still in progress; a manual one, a
-  // stage that failed or stopped.
-  if (stage_run.status != StageStatus::kInProgress) Transition(run, stage_run, StageStatus::kInProgress);
   run.status_summary.clear();
   if (run.extras) run.extras->stop_reason.reset();
   run.last_update_time = clock_.Now();
-  if (!run.active()) {
-    Transition(run, ExecutionStatus::kInProgress);
+  const bool resumes_execution = !run.active();
+  // The execution resumes before its stage, as it starts before it.
+  if (resumes_execution) Transition(run, ExecutionStatus::kInProgress);
+  // An automatic retry resumes a stage still in progress; a manual one, a
+  // stage that failed or stopped.
+  if (stage_run.status != StageStatus::kInProgress) Transition(run, stage_run, StageStatus::kInProgress);
+  if (resumes_execution) {
     if (run.mode() != ExecutionMode::kParallel) runtime.holders[stage_view.name] = run.id;
     // Back among the runs in progress, in start order.
     const auto place = std::find_if(runtime.active.begin(), runtime.active.end(), [&](const Run* r) {
@@ -155,7 +158,7 @@ void ExecutionEngine::ResumeStage(PipelineRuntime& runtime, Run& run, RetryMode 
 void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipeline,
                                     std::string_view stage, TransitionKind kind,
                                     std::optional<TransitionBlock> block) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   PipelineRuntime& runtime = RuntimeFor(scope, pipeline.name);
   auto& blocks = kind == TransitionKind::kInbound ? runtime.inbound_blocks : runtime.outbound_blocks;
   if (block) {
@@ -179,7 +182,7 @@ void ExecutionEngine::SetTransition(const Scope& scope, const PipelineView& pipe
 Result<Clock::TimePoint> ExecutionEngine::Answer(const Scope& scope, std::string_view pipeline,
                                                  std::string_view stage, std::string_view action,
                                                  const ApprovalAnswer& answer) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto invalid = [&] { return InvalidApprovalToken(answer.token, stage, action); };
   PipelineRuntime* found = FindRuntime(scope, pipeline);
   if (found == nullptr) return invalid();

@@ -193,7 +193,7 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   run->waiting_for_stage = 0;
   std::string id = run->id_text();
 
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   PipelineRuntime& runtime = RuntimeFor(scope, pipeline->name);
   if (request.client_request_token) {
     const auto it = runtime.tokens.find(*request.client_request_token);
@@ -309,8 +309,8 @@ void ExecutionEngine::StartAction(Run& run, const ActionView& action, ActionReco
   const auto now = clock_.Now();
   action_run.id = Uuid::Random();
   action_run.start_time = action_run.last_update_time = now;
-  Began(run, action_run);
   action_run.inputs = run.Codes(action.input_artifacts);
+  Began(run, action_run);  // with its inputs: the change reports them
   std::size_t resolved = 0;
   for (const auto& [key, value] : action.configuration) {
     auto resolved_value = ResolveVariables(value, run.running->variables);
@@ -540,7 +540,7 @@ void ExecutionEngine::Retire(PipelineRuntime& runtime) {
 }
 
 void ExecutionEngine::Advance() {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto now = clock_.Now();
   // Copies: finishing an execution edits both lists.
   const std::vector<PipelineRuntime*> busy(busy_.begin(), busy_.end());
@@ -604,7 +604,7 @@ std::optional<Clock::TimePoint> ExecutionEngine::NextDueLocked(bool deadlines) c
 }
 
 std::optional<Clock::TimePoint> ExecutionEngine::NextDue(bool deadlines) const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   return NextDueLocked(deadlines);
 }
 
@@ -623,7 +623,7 @@ void ExecutionEngine::WakeIfSooner(std::optional<Clock::TimePoint> due) {
 void ExecutionEngine::RunUntilStopped(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Advance();
-    MutexLock lock(mutex_);
+    ChangeLock lock(*this);
     if (schedule_changed_) {
       schedule_changed_ = false;
       continue;
@@ -646,7 +646,7 @@ std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
                                                        std::string_view pipeline,
                                                        std::string_view execution_id,
                                                        ExecutionDetail detail) const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return std::nullopt;
   const Run* run = runtime->Find(execution_id);
@@ -657,7 +657,7 @@ std::optional<PipelineExecution> ExecutionEngine::Find(const Scope& scope,
 std::vector<PipelineExecution> ExecutionEngine::List(const Scope& scope,
                                                      std::string_view pipeline,
                                                      const ExecutionFilter& filter) const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   std::vector<PipelineExecution> executions;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline);
   if (runtime == nullptr) return executions;
@@ -697,7 +697,7 @@ void ExecutionEngine::DescribeLatest(const Run& run, const StageRecord& stage_ru
 
 std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
                                                         const PipelineView& pipeline) const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   std::vector<StageSnapshot> states;
   const PipelineRuntime* runtime = FindRuntime(scope, pipeline.name);
   for (const StageView& stage : pipeline.stages) {
@@ -753,7 +753,7 @@ std::vector<StageSnapshot> ExecutionEngine::StageStates(const Scope& scope,
 }
 
 void ExecutionEngine::PipelineUpdated(const Scope& scope, std::string_view pipeline) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   PipelineRuntime* found = FindRuntime(scope, pipeline);
   if (found == nullptr) return;
   PipelineRuntime& runtime = *found;
@@ -779,13 +779,13 @@ void ExecutionEngine::CancelForUpdate(PipelineRuntime& runtime, Run& run) {
 }
 
 void ExecutionEngine::Forget(const Scope& scope, std::string_view pipeline) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
   if (it != pipelines_.end()) Drop(it);
 }
 
 EngineRemoval ExecutionEngine::RemoveAll(const ScopeFilter& filter) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   EngineRemoval removed;
   for (auto it = pipelines_.begin(); it != pipelines_.end();) {
     if (!filter.Matches(it->second->scope)) {

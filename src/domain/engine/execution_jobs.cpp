@@ -142,7 +142,7 @@ ExecutionEngine::JobTarget ExecutionEngine::TargetOf(const Job& job) {
 std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
                                            const ActionTypeKey& type, std::size_t max_batch,
                                            const std::map<std::string, std::string>& query) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   std::vector<Job*> ready;
   for (auto& slot : jobs_) {
     Job& job = slot.second;  // a name a lambda can capture (clang 14)
@@ -173,7 +173,7 @@ std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
 Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::string_view job_id,
                                                   std::string_view nonce,
                                                   const std::optional<std::string>& client_token) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   auto found = FindJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
@@ -186,7 +186,7 @@ Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::strin
 
 Result<Job> ExecutionEngine::GetJob(const Scope& scope, std::string_view job_id,
                                     const std::optional<std::string>& client_token) const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   auto found = FindJobIn(jobs_, scope, job_id, client_token);
   if (!found) return found.error();
   return **found;
@@ -194,7 +194,7 @@ Result<Job> ExecutionEngine::GetJob(const Scope& scope, std::string_view job_id,
 
 Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, JobSuccess success,
                                    const std::optional<std::string>& client_token) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
@@ -235,7 +235,7 @@ Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, 
 Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
                                 const JobFailure& failure,
                                 const std::optional<std::string>& client_token) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;

@@ -47,7 +47,7 @@ void ExecutionEngine::ApplyScript(Run& run, ActionRecord& action, const Scripted
 Status ExecutionEngine::CompleteAction(const Scope& scope, std::string_view pipeline,
                                        std::string_view execution_id, std::string_view stage,
                                        std::string_view action, const ScriptedOutcome& outcome) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   auto [runtime, run] = FindRun(scope, pipeline, execution_id);
   if (run == nullptr) {
     return ServiceError(ErrorCode::kPipelineExecutionNotFound,
@@ -72,7 +72,7 @@ Status ExecutionEngine::CompleteAction(const Scope& scope, std::string_view pipe
 }
 
 std::vector<WaitingWork> ExecutionEngine::Waiting() const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   std::vector<WaitingWork> waiting;
   // In key order, so that the same state lists the same way.
   for (const auto& entry : pipelines_) {

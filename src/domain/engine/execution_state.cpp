@@ -91,7 +91,7 @@ SourceOrigin ParseOrigin(const json& j, std::size_t sources, const std::string& 
 }  // namespace
 
 json ExecutionEngine::DumpState() const {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   json runtimes = json::array();
   for (const auto& [key, runtime] : pipelines_) {
     json runs = json::array();
@@ -122,6 +122,7 @@ json ExecutionEngine::DumpState() const {
                           {"retry_mode", stage.retry_mode},
                           {"manual_retries", stage.manual_retries},
                           {"auto_retries", stage.auto_retries},
+                          {"last_retry", stage.last_retry},
                           {"conditions", stage.conditions},
                           {"actions", std::move(actions)}});
       }
@@ -221,6 +222,10 @@ std::shared_ptr<ExecutionEngine::StagedState> ExecutionEngine::ParseState(
           stage.retry_mode = stage_json.at("retry_mode").get<std::optional<RetryMode>>();
           stage.manual_retries = stage_json.at("manual_retries").get<std::uint16_t>();
           stage.auto_retries = stage_json.at("auto_retries").get<std::uint16_t>();
+          // Optional: documents written before it was kept load as never retried.
+          if (const auto it = stage_json.find("last_retry"); it != stage_json.end()) {
+            stage.last_retry = it->get<std::optional<Clock::TimePoint>>();
+          }
           stage.conditions = stage_json.at("conditions").get<std::vector<ConditionRun>>();
           const StageView& view = run->view->stages[stage.stage];
           for (const ConditionRun& condition : stage.conditions) {
@@ -304,7 +309,7 @@ std::shared_ptr<ExecutionEngine::StagedState> ExecutionEngine::ParseState(
 }
 
 void ExecutionEngine::CommitState(std::shared_ptr<StagedState> staged) {
-  MutexLock lock(mutex_);
+  ChangeLock lock(*this);
   pipelines_ = std::move(staged->pipelines);
   jobs_ = std::move(staged->jobs);
   next_job_sequence_ = staged->next_job_sequence;

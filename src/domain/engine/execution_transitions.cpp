@@ -1,8 +1,11 @@
 // The one door for status changes. Every execution, stage run and action run
 // changes status here: the change is held to the tables in engine_state.h,
-// applied, stamped, logged with the execution's id and handed to the change
-// sink, in that order. Nothing else in the engine assigns a status.
+// applied, stamped, logged with the execution's id and recorded for the
+// change sink, in that order. Nothing else in the engine assigns a status.
+// The records reach the sink after the lock is released (PublishChanges).
 #include <cassert>
+#include <type_traits>
+#include <variant>
 #include <spdlog/spdlog.h>
 
 #include "engine_state.h"
@@ -11,7 +14,65 @@
 namespace sluice::domain {
 
 ChangeContext ExecutionEngine::ContextOf(const Run& run) const {
-  return {*run.scope, *run.view, run.id, run.rollback(), clock_.Now()};
+  std::uint32_t attempt = 1;
+  for (const StageRecord& stage : run.stages) attempt += stage.manual_retries;
+  return {*run.scope,
+          run.view,
+          run.id,
+          run.rollback(),
+          clock_.Now(),
+          run.start_time,
+          run.trigger,
+          attempt,
+          run.extras ? run.extras->stop_reason : std::nullopt};
+}
+
+void ExecutionEngine::Record(Change change) const {
+  if (changes_ == nullptr) return;
+  pending_changes_.push_back(std::move(change));
+  changes_pending_.store(true, std::memory_order_release);
+}
+
+void ExecutionEngine::FlushChanges() const {
+  if (changes_ == nullptr) return;
+  MutexLock order(publish_mutex_);  // a publisher mid-delivery finishes first
+  DeliverPending();
+}
+
+void ExecutionEngine::PublishChanges() const {
+  if (!changes_pending_.load(std::memory_order_acquire)) return;
+  // Taken before the engine's lock and held while delivering: whoever drains
+  // first delivers first, so the sink sees every change in the order made.
+  MutexLock order(publish_mutex_);
+  DeliverPending();
+}
+
+void ExecutionEngine::DeliverPending() const {
+  std::vector<Change> batch;
+  {
+    MutexLock lock(mutex_);
+    batch.swap(pending_changes_);
+    changes_pending_.store(false, std::memory_order_release);
+  }
+  for (const Change& change : batch) {
+    std::visit(
+        [this](const auto& c) {
+          using Kind = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<Kind, ExecutionChange>) changes_->ExecutionChanged(c);
+          if constexpr (std::is_same_v<Kind, StageChange>) changes_->StageChanged(c);
+          if constexpr (std::is_same_v<Kind, ActionChange>) changes_->ActionChanged(c);
+        },
+        change);
+  }
+}
+
+void ExecutionEngine::RecordAction(const Run& run, const ActionRecord& action,
+                                   std::optional<ActionStatus> from) const {
+  if (changes_ == nullptr) return;
+  const StageRecord& stage = run.stages.back();
+  const auto position = static_cast<std::size_t>(&action - stage.actions.data());
+  Record(ActionChange{ContextOf(run), stage.stage, action.action, from, action.status,
+                      run.RenderAction(run.stages.size() - 1, position)});
 }
 
 void ExecutionEngine::Refused(const Run& run, std::string_view what, std::string_view from,
@@ -27,7 +88,7 @@ void ExecutionEngine::Began(Run& run) {
   if (log_->should_log(spdlog::level::debug)) {
     log_->debug("execution {} of {} began", run.id_text(), run.pipeline_name());
   }
-  if (changes_ != nullptr) changes_->ExecutionChanged({ContextOf(run), std::nullopt, run.status});
+  if (changes_ != nullptr) Record(ExecutionChange{ContextOf(run), std::nullopt, run.status});
 }
 
 void ExecutionEngine::Transition(Run& run, ExecutionStatus to) {
@@ -39,7 +100,7 @@ void ExecutionEngine::Transition(Run& run, ExecutionStatus to) {
     log_->debug("execution {} of {}: {} -> {}", run.id_text(), run.pipeline_name(),
                 ToString(from), ToString(to));
   }
-  if (changes_ != nullptr) changes_->ExecutionChanged({ContextOf(run), from, to});
+  if (changes_ != nullptr) Record(ExecutionChange{ContextOf(run), from, to});
 }
 
 void ExecutionEngine::Began(Run& run, const StageRecord& stage) {
@@ -47,7 +108,7 @@ void ExecutionEngine::Began(Run& run, const StageRecord& stage) {
     log_->debug("execution {} entered stage {}", run.id_text(), run.StageOf(stage).name);
   }
   if (changes_ != nullptr) {
-    changes_->StageChanged({ContextOf(run), stage.stage, std::nullopt, stage.status});
+    Record(StageChange{ContextOf(run), stage.stage, std::nullopt, stage.status, stage.last_retry});
   }
 }
 
@@ -59,7 +120,7 @@ void ExecutionEngine::Transition(Run& run, StageRecord& stage, StageStatus to) {
     log_->debug("execution {} stage {}: {} -> {}", run.id_text(), run.StageOf(stage).name,
                 ToString(from), ToString(to));
   }
-  if (changes_ != nullptr) changes_->StageChanged({ContextOf(run), stage.stage, from, to});
+  if (changes_ != nullptr) Record(StageChange{ContextOf(run), stage.stage, from, to, stage.last_retry});
 }
 
 void ExecutionEngine::Began(Run& run, const ActionRecord& action) {
@@ -68,10 +129,7 @@ void ExecutionEngine::Began(Run& run, const ActionRecord& action) {
     log_->debug("execution {} started action {} of stage {}", run.id_text(),
                 run.ActionOf(stage, action).name, run.StageOf(stage).name);
   }
-  if (changes_ != nullptr) {
-    changes_->ActionChanged(
-        {ContextOf(run), stage.stage, action.action, action.id, std::nullopt, action.status});
-  }
+  RecordAction(run, action, std::nullopt);
 }
 
 void ExecutionEngine::Transition(Run& run, ActionRecord& action, ActionStatus to) {
@@ -97,9 +155,7 @@ void ExecutionEngine::Transition(Run& run, ActionRecord& action, ActionStatus to
                 run.ActionOf(stage, action).name, run.StageOf(stage).name, ToString(from),
                 ToString(to));
   }
-  if (changes_ != nullptr) {
-    changes_->ActionChanged({ContextOf(run), stage.stage, action.action, action.id, from, to});
-  }
+  RecordAction(run, action, from);
 }
 
 }  // namespace sluice::domain

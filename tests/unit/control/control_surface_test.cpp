@@ -210,9 +210,10 @@ TEST_F(ControlSurfaceTest, ResetRemovesEverythingAndSaysWhat) {
   const std::string id = CreateAndStart(ApprovalPipeline());
   Post("/_sluice/clock/advance", {{"seconds", 0.5}});
   const json reset = Post("/_sluice/reset", json::object());
+  // The events: pipeline, stage and action STARTED.
   EXPECT_EQ(reset["removed"], json({{"pipelines", 1}, {"executions", 1}, {"jobs", 0},
                                     {"actionTypes", 0}, {"webhooks", 0}, {"outcomes", 1},
-                                    {"faults", 1}}));
+                                    {"faults", 1}, {"events", 3}}));
   EXPECT_EQ(Aws("ListPipelines", json::object())["pipelines"].size(), 0U);
   EXPECT_FALSE(services_.engine().NextDue().has_value());
   // The same name starts afresh.
@@ -314,6 +315,10 @@ TEST_F(StateDocumentTest, ALoadedDocumentAnswersEveryReadAndGoesOnAsTheOriginal)
   SeedIds(std::nullopt);
   EXPECT_EQ(Reads(other_, id), Reads(services_, id));
   EXPECT_EQ(Execution(id)["status"], "Failed");
+  // The events too: the same events, numbered and named alike.
+  const json events = services_.control().DumpState()["events"];
+  EXPECT_GT(events["held"].size(), document["events"]["held"].size());
+  EXPECT_EQ(other_.control().DumpState()["events"], events);
 }
 
 TEST_F(StateDocumentTest, ARefusedDocumentChangesNothing) {
@@ -351,7 +356,12 @@ TEST_F(StateDocumentTest, ARefusedDocumentChangesNothing) {
                                                             {"matched", 0},
                                                             {"applied", 0}}}); },
        "result"},
+      {"events out of sequence",
+       [](json& d) { d["events"]["held"][1]["sequence"] = 7; }, "events.held[1].sequence"},
+      {"an event without its detail",
+       [](json& d) { d["events"]["held"][0]["event"].erase("detail"); }, "events.held[0].event"},
   };
+  ASSERT_GE(before["events"]["held"].size(), 2U);
   for (const Case& c : cases) {
     json document = before;
     c.spoil(document);

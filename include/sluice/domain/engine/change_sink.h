@@ -1,18 +1,21 @@
 // ChangeSink: the one feed through which state changes leave the engine.
 //
-// The engine calls its sink after each change is made: an execution began or
-// changed status, a stage run began or changed status, an action run began or
-// changed status. Consumers (events, a journal, a console) implement the
-// methods they need; the engine does not know which exist.
+// The engine records each change as it is made (an execution, a stage run or
+// an action run began or changed status) and hands the records to its sink
+// after it has released its lock, in the order the changes were made. So a
+// sink may take its time and its own locks; it must not call back into the
+// engine (the engine's publisher holds its own lock while delivering).
+// Consumers (events, a journal, a console) implement the methods they need;
+// the engine does not know which exist.
 //
-// A sink is called synchronously, under the engine's lock, from whichever
-// thread made the change: it must return quickly and must not call back into
-// the engine. Everything a change refers to is valid only during the call;
-// copy what is kept.
+// Every record owns what it says: a sink may keep it.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <variant>
 
 #include "sluice/common/clock.h"
 #include "sluice/common/ids.h"
@@ -24,11 +27,16 @@ namespace sluice::domain {
 
 // What every change names: where, which execution, when.
 struct ChangeContext {
-  const Scope& scope;
-  const PipelineView& pipeline;  // the version the execution runs
-  const Uuid& execution_id;
+  Scope scope;
+  std::shared_ptr<const PipelineView> pipeline;  // the version the execution runs
+  Uuid execution_id;
   bool rollback = false;  // a ROLLBACK execution, not a STANDARD one
   Clock::TimePoint when;
+  Clock::TimePoint execution_start;
+  std::shared_ptr<const ExecutionTrigger> trigger;
+  // 1, plus one for each RetryStageExecution of this execution so far.
+  std::uint32_t attempt = 1;
+  std::optional<std::string> stop_reason;  // the stop's comment, while stopping or stopped
 };
 
 // `from` is none when the run began with `to`.
@@ -40,19 +48,23 @@ struct ExecutionChange {
 
 struct StageChange {
   ChangeContext context;
-  std::size_t stage;  // index in context.pipeline.stages
+  std::size_t stage;  // index in context.pipeline->stages
   std::optional<StageStatus> from;
   StageStatus to;
+  // When RetryStageExecution last ran this stage run again, if it did.
+  std::optional<Clock::TimePoint> last_retry;
 };
 
 struct ActionChange {
   ChangeContext context;
-  std::size_t stage;   // index in context.pipeline.stages
+  std::size_t stage;   // index in context.pipeline->stages
   std::size_t action;  // index in that stage's actions
-  const Uuid& action_execution_id;
   std::optional<ActionStatus> from;
   ActionStatus to;
+  ActionRun run;  // the action run as it is after the change
 };
+
+using Change = std::variant<ExecutionChange, StageChange, ActionChange>;
 
 class ChangeSink {
  public:

@@ -15,6 +15,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,7 @@
 #include "sluice/common/clock.h"
 #include "sluice/common/mutex.h"
 #include "sluice/common/result.h"
+#include "sluice/domain/engine/change_sink.h"
 #include "sluice/domain/engine/execution.h"
 #include "sluice/domain/engine/job.h"
 #include "sluice/domain/engine/outcome_policy.h"
@@ -195,6 +197,10 @@ class ExecutionEngine {
   // The executions in progress that wait on nothing timed.
   std::vector<WaitingWork> Waiting() const;
 
+  // Returns once every change made so far has reached the change sink
+  // (another thread may still be delivering its own).
+  void FlushChanges() const;
+
   // Calls Advance() whenever work falls due, until `stop` is requested.
   void RunUntilStopped(std::stop_token stop);
 
@@ -323,6 +329,16 @@ class ExecutionEngine {
   void Transition(Run& run, StageRecord& stage, StageStatus to) REQUIRES(mutex_);
   void Transition(Run& run, ActionRecord& action, ActionStatus to) REQUIRES(mutex_);
   ChangeContext ContextOf(const Run& run) const;
+  // The feed: each change is recorded under the lock (Record) and handed to
+  // changes_ once the lock is released (ChangeLock, engine_state.h), so no
+  // sink runs on the engine's lock.
+  class ChangeLock;
+  void Record(Change change) const REQUIRES(mutex_);
+  // Records an action run's change, with the run as it now is.
+  void RecordAction(const Run& run, const ActionRecord& action,
+                    std::optional<ActionStatus> from) const REQUIRES(mutex_);
+  void PublishChanges() const EXCLUDES(mutex_);
+  void DeliverPending() const REQUIRES(publish_mutex_) EXCLUDES(mutex_);
   void Refused(const Run& run, std::string_view what, std::string_view from,
                std::string_view to) const;
 
@@ -425,6 +441,14 @@ class ExecutionEngine {
   // Every job not yet dropped with its execution, by id.
   std::map<std::string, Job, std::less<>> jobs_ GUARDED_BY(mutex_);
   std::uint64_t next_job_sequence_ GUARDED_BY(mutex_) = 1;
+  // Changes made and not yet handed to changes_, in the order made.
+  mutable std::vector<Change> pending_changes_ GUARDED_BY(mutex_);
+  // Whether pending_changes_ may hold any: read without the lock, so that a
+  // section that changed nothing publishes for free.
+  mutable std::atomic<bool> changes_pending_{false};
+  // One publisher at a time, taken before mutex_: batches reach the sink in
+  // the order they were made.
+  mutable Mutex publish_mutex_;
 };
 
 }  // namespace sluice::domain

@@ -23,13 +23,14 @@ class RecordingSink : public ChangeSink {
     Record(change.context, "execution", change.from, change.to);
   }
   void StageChanged(const StageChange& change) override {
-    Record(change.context, "stage " + change.context.pipeline.stages[change.stage].name,
+    Record(change.context, "stage " + change.context.pipeline->stages[change.stage].name,
            change.from, change.to);
   }
   void ActionChanged(const ActionChange& change) override {
-    EXPECT_FALSE(change.action_execution_id.empty());
+    EXPECT_FALSE(change.run.action_execution_id.empty());
+    EXPECT_EQ(change.run.status, change.to);
     Record(change.context,
-           "action " + change.context.pipeline.stages[change.stage].actions[change.action].name,
+           "action " + change.context.pipeline->stages[change.stage].actions[change.action].name,
            change.from, change.to);
   }
 
@@ -38,7 +39,7 @@ class RecordingSink : public ChangeSink {
   void Record(const ChangeContext& context, const std::string& subject,
               const std::optional<Status>& from, Status to) {
     EXPECT_EQ(context.scope.account_id, kScope.account_id);
-    EXPECT_EQ(context.pipeline.name, "p");
+    EXPECT_EQ(context.pipeline->name, "p");
     times.push_back(context.when);
     lines.push_back(subject + ": " + (from ? std::string(ToString(*from)) + " -> " : "began ") +
                     std::string(ToString(to)));
@@ -115,11 +116,76 @@ TEST_F(ExecutionTransitionsTest, ARetryResumesTheStoppedStageAndExecution) {
   sink_.lines.clear();
   ASSERT_TRUE(engine_.Retry(kScope, "p", "Source", id, RetryMode::kFailedActions).ok());
   const std::vector<std::string> expected = {
-      "stage Source: Stopped -> InProgress",
       "execution: Stopped -> InProgress",
+      "stage Source: Stopped -> InProgress",
       "action Source: began InProgress",
   };
   EXPECT_EQ(sink_.lines, expected);
+}
+
+// What events report of a retry: the attempt, and when the stage was retried.
+class RetryRecordingSink : public ChangeSink {
+ public:
+  std::vector<std::uint32_t> attempts;
+  std::vector<std::optional<Clock::TimePoint>> stage_retries;
+  void ExecutionChanged(const ExecutionChange& change) override {
+    attempts.push_back(change.context.attempt);
+  }
+  void StageChanged(const StageChange& change) override {
+    stage_retries.push_back(change.last_retry);
+  }
+};
+
+TEST(ExecutionTransitionsRetry, EachRetryCountsAnAttemptAndStampsTheStage) {
+  FakeClock clock;
+  RetryRecordingSink sink;
+  ExecutionEngine engine{clock, TestOptions(kStep, 100, 2, 1), &sink};
+  StartRequest request;
+  request.trigger = {"StartPipelineExecution", "arn:aws:iam::123456789012:root"};
+  const auto id = engine.Start(kScope, View(ThreeStagePipeline("SUPERSEDED")), std::move(request));
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(engine.Stop(kScope, "p", *id, /*abandon=*/true, "").ok());
+  clock.Advance(kStep);
+  const auto retried_at = clock.Now();
+  ASSERT_TRUE(engine.Retry(kScope, "p", "Source", *id, RetryMode::kFailedActions).ok());
+  // began, stopping, stopped: attempt 1; resumed: attempt 2.
+  EXPECT_EQ(sink.attempts, (std::vector<std::uint32_t>{1, 1, 1, 2}));
+  ASSERT_FALSE(sink.stage_retries.empty());
+  EXPECT_FALSE(sink.stage_retries.front().has_value());
+  EXPECT_EQ(sink.stage_retries.back(), retried_at);
+}
+
+// The sink runs after the engine's lock is released: it may read the engine.
+class ReadingSink : public ChangeSink {
+ public:
+  explicit ReadingSink(const ExecutionEngine*& engine) : engine_(engine) {}
+  std::vector<ExecutionStatus> seen;
+  void ExecutionChanged(const ExecutionChange& change) override {
+    const auto found = engine_->Find(change.context.scope, change.context.pipeline->name,
+                                     change.context.execution_id.ToString());
+    if (found) seen.push_back(found->status);
+  }
+
+ private:
+  const ExecutionEngine*& engine_;
+};
+
+TEST(ExecutionTransitionsFeed, TheSinkIsCalledOutsideTheEngineLock) {
+  FakeClock clock;
+  const ExecutionEngine* reader = nullptr;
+  ReadingSink sink(reader);
+  ExecutionEngine engine{clock, TestOptions(kStep, 100, 2, 1), &sink};
+  reader = &engine;
+  StartRequest request;
+  request.trigger = {"StartPipelineExecution", "arn:aws:iam::123456789012:root"};
+  ASSERT_TRUE(engine.Start(kScope, View(ThreeStagePipeline("SUPERSEDED")), std::move(request)).ok());
+  for (int i = 0; i < 3; ++i) {
+    clock.Advance(kStep);
+    engine.Advance();
+  }
+  // Read after the fact: the status each change led to, or a later one.
+  ASSERT_EQ(sink.seen.size(), 2U);
+  EXPECT_EQ(sink.seen.back(), ExecutionStatus::kSucceeded);
 }
 
 TEST_F(ExecutionTransitionsTest, AnUpdateCancelsAWaitingExecutionWithoutTouchingItsStages) {

@@ -1,0 +1,17 @@
+// The HTTP side of the test controls' answers: a JSON body with the status,
+// and a ControlError as {"error","message","field"}.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "control_json.h"
+#include "sluice/net/request_handler.h"
+
+namespace sluice::control {
+
+// `body` as the answer to `request`; a HEAD answer has the headers only.
+net::HttpResponse JsonResponse(unsigned status, const net::HttpRequest& request,
+                               const nlohmann::json& body);
+net::HttpResponse ErrorResponse(const ControlError& error, const net::HttpRequest& request);
+
+}  // namespace sluice::control
