@@ -13,6 +13,7 @@ inline constexpr const char* kNetLogger = "net";
 inline constexpr const char* kProtocolLogger = "protocol";
 inline constexpr const char* kApiLogger = "api";
 inline constexpr const char* kEngineLogger = "engine";
+inline constexpr const char* kEventsLogger = "events";
 inline constexpr const char* kMainLogger = "sluice";
 
 enum class LogFormat { kText, kJson };
