@@ -4,6 +4,7 @@
 #include <charconv>
 #include <functional>
 
+#include "events/delivery/http_post.h"
 #include "sluice/common/iso8601.h"
 
 namespace sluice::app {
@@ -268,9 +269,9 @@ const std::vector<Flag>& Flags() {
        "comma-separated list)",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          for (const std::string& url : SplitList(v)) {
-           if (!url.starts_with("http://") || url.size() == 7) {
-             return "--event-target must be an http:// URL (https is not supported yet), not '" +
-                    url + "'";
+           std::string why;
+           if (!events::delivery::ParseTargetUrl(url, &why)) {
+             return "--event-target must be an http:// URL: '" + url + "' " + why;
            }
            o.event_targets.push_back(url);
          }
@@ -280,8 +281,9 @@ const std::vector<Flag>& Flags() {
        "an http:// URL of a local EventBridge (e.g. moto's server): each event is sent there "
        "with PutEvents",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
-         if (!v.starts_with("http://") || v.size() == 7) {
-           return "--eventbridge-endpoint must be an http:// URL (https is not supported yet)";
+         std::string why;
+         if (!events::delivery::ParseTargetUrl(v, &why)) {
+           return "--eventbridge-endpoint must be an http:// URL: '" + v + "' " + why;
          }
          o.eventbridge_endpoint = v;
          return std::nullopt;
@@ -291,6 +293,15 @@ const std::vector<Flag>& Flags() {
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          if (v.empty() || v.size() > 256) return "--eventbridge-bus must be a bus name or ARN of 1 to 256 characters";
          o.eventbridge_bus = v;
+         return std::nullopt;
+       }},
+      {"--event-delivery-attempts", "SLUICE_EVENT_DELIVERY_ATTEMPTS",
+       "sends of one event to a target, with backoff from 0.1 s doubling to 5 s, before it is "
+       "dropped and counted in /_sluice/health (default 8)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto attempts = ParseNumber<int>(v, 1, 100);
+         if (!attempts) return "--event-delivery-attempts must be a number from 1 to 100";
+         o.event_delivery_attempts = *attempts;
          return std::nullopt;
        }},
   };
@@ -341,6 +352,12 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
     }
     if (auto error = flag->apply(options, *value)) return {std::nullopt, *error};
   }
+  // PutEvents is signed as AWS SDKs sign: with the environment's credentials.
+  if (const auto it = env.find("AWS_ACCESS_KEY_ID"); it != env.end()) options.aws_access_key_id = it->second;
+  if (const auto it = env.find("AWS_SECRET_ACCESS_KEY"); it != env.end()) {
+    options.aws_secret_access_key = it->second;
+  }
+  if (const auto it = env.find("AWS_SESSION_TOKEN"); it != env.end()) options.aws_session_token = it->second;
   if (options.clock_start && !options.manual_clock) {
     return {std::nullopt, "--clock-start needs --clock manual: the system clock cannot be set"};
   }

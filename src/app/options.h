@@ -36,6 +36,12 @@ struct Options {
   std::vector<std::string> event_targets;    // --event-target: POST each event here
   std::string eventbridge_endpoint;          // --eventbridge-endpoint: PutEvents here
   std::string eventbridge_bus = "default";
+  int event_delivery_attempts = 8;           // sends of one event before it is dropped
+  // What PutEvents is signed with: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+  // and AWS_SESSION_TOKEN from the environment ("test"/"test" without them).
+  std::string aws_access_key_id = "test";
+  std::string aws_secret_access_key = "test";
+  std::optional<std::string> aws_session_token;
   bool show_help = false;
   bool show_version = false;
   bool healthcheck = false;  // --healthcheck: probe a running server and exit

@@ -10,12 +10,15 @@
 #include "sluice/api/stage_control_ops.h"
 #include "sluice/api/tag_ops.h"
 #include "sluice/api/webhook_ops.h"
+#include "events/delivery/eventbridge_target.h"
+#include "events/delivery/http_post_target.h"
 #include "sluice/version.h"
 
 namespace sluice::app {
 
 Services::Services(const Clock& clock, const Options& options, FakeClock* manual_clock)
     : control_on_(options.control),
+      event_targets_(EventTargetsFor(options)),
       events_(options.event_buffer),
       pipelines_(repository_, clock, options.pipelines,
                  [this](const domain::Scope& scope, const domain::ActionTypeId& id) {
@@ -26,6 +29,9 @@ Services::Services(const Clock& clock, const Options& options, FakeClock* manual
       deploy_targets_(repository_, engine_),
       webhooks_(repository_),
       event_endpoints_(events_) {
+  for (const auto& target : event_targets_) {
+    events_.AddOutlet([target = target.get()](const events::EventPtr& event) { target->Offer(event); });
+  }
   // Each kind of taggable resource keeps its own tags.
   tagging_.Register(domain::ResourceKind::kPipeline, repository_);
   tagging_.Register(domain::ResourceKind::kWebhook, webhooks_);
@@ -46,7 +52,23 @@ Services::Services(const Clock& clock, const Options& options, FakeClock* manual
 protocol::ControlHooks Services::control_hooks() {
   protocol::ControlHooks hooks;
   hooks.faults = &faults_;
-  hooks.health = [this] { return nlohmann::json{{"events", events_.Health()}}; };
+  hooks.health = [this] {
+    nlohmann::json events = events_.Health();
+    nlohmann::json targets = nlohmann::json::array();
+    for (const auto& target : event_targets_) {
+      const events::delivery::TargetStats stats = target->Stats();
+      targets.push_back({{"target", stats.target},
+                         {"delivered", stats.delivered},
+                         {"dropped", stats.dropped_queue_full + stats.dropped_gave_up},
+                         {"droppedQueueFull", stats.dropped_queue_full},
+                         {"droppedGaveUp", stats.dropped_gave_up},
+                         {"retries", stats.retries},
+                         {"queued", stats.queued},
+                         {"lastError", stats.last_error}});
+    }
+    events["targets"] = std::move(targets);
+    return nlohmann::json{{"events", std::move(events)}};
+  };
   if (control_on_) {
     hooks.control = [surface = control_.get()](const net::HttpRequest& request) {
       return surface->Handle(request);
@@ -58,6 +80,26 @@ protocol::ControlHooks Services::control_hooks() {
     };
   }
   return hooks;
+}
+
+std::vector<std::unique_ptr<events::delivery::EventTarget>> EventTargetsFor(const Options& options) {
+  using namespace events::delivery;
+  TargetOptions target_options;
+  target_options.queue_capacity = options.event_buffer;
+  target_options.retry.max_attempts = options.event_delivery_attempts;
+  std::vector<std::unique_ptr<EventTarget>> targets;
+  // The options parser checked every URL.
+  for (const std::string& url : options.event_targets) {
+    targets.push_back(std::make_unique<HttpPostTarget>(*ParseTargetUrl(url), target_options));
+  }
+  if (!options.eventbridge_endpoint.empty()) {
+    targets.push_back(std::make_unique<EventBridgeTarget>(
+        *ParseTargetUrl(options.eventbridge_endpoint), options.eventbridge_bus,
+        AwsCredentials{options.aws_access_key_id, options.aws_secret_access_key,
+                       options.aws_session_token},
+        target_options));
+  }
+  return targets;
 }
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {

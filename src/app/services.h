@@ -12,9 +12,11 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "control/control_surface.h"
 #include "control/event_endpoints.h"
+#include "events/delivery/event_target.h"
 #include "events/event_hub.h"
 #include "control/fault_rules.h"
 #include "control/outcome_rules.h"
@@ -54,6 +56,9 @@ class Services {
  private:
   // Declared in dependency order: each part refers only to those above it.
   const bool control_on_;
+  // Where events are delivered (--event-target, --eventbridge-endpoint):
+  // above the hub, which offers to them, so they outlive it.
+  std::vector<std::unique_ptr<events::delivery::EventTarget>> event_targets_;
   events::EventHub events_;         // the engine's change sink
   control::OutcomeRules outcomes_;  // the engine asks them
   control::FaultRules faults_;      // the router asks them
@@ -69,6 +74,9 @@ class Services {
   std::unique_ptr<control::ControlSurface> control_;
   control::EventEndpoints event_endpoints_;
 };
+
+// The delivery targets the options name, built but not yet offered anything.
+std::vector<std::unique_ptr<events::delivery::EventTarget>> EventTargetsFor(const Options& options);
 
 // The router's settings, taken from the same options.
 protocol::RouterOptions RouterOptionsFor(const Options& options);

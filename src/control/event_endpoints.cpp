@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -221,12 +222,14 @@ class LongPoll : public std::enable_shared_from_this<LongPoll> {
 // connection's strand.
 class EventStream : public std::enable_shared_from_this<EventStream> {
  public:
+  // Without `after`, it starts from the oldest event held: a reader that
+  // names no place cannot have fallen behind it.
   EventStream(events::EventHub& hub, std::shared_ptr<net::Responder> responder,
-              std::uint64_t after, events::EventFilter filter)
+              std::optional<std::uint64_t> after, events::EventFilter filter)
       : hub_(hub),
         responder_(std::move(responder)),
         filter_(std::move(filter)),
-        cursor_(after),
+        cursor_(after ? *after : hub_.Read(0, {}, 1).oldest_available - 1),
         keep_alive_(responder_->Executor()) {}
 
   void Start(unsigned http_version) {
@@ -337,7 +340,8 @@ void EventEndpoints::Handle(net::HttpRequest&& request, std::shared_ptr<net::Res
     if (path == kStreamPath) {
       const auto params =
           ReadQuery(request, {"after", "pipeline", "detail-type", "execution-id", "state"});
-      std::uint64_t after = ReadCount(params, "after", 0, UINT64_MAX);
+      std::optional<std::uint64_t> after;
+      if (params.contains("after")) after = ReadCount(params, "after", 0, UINT64_MAX);
       // A reconnecting EventSource names the last event it read.
       if (const auto last = request.find("Last-Event-ID"); last != request.end()) {
         const std::string text(last->value());

@@ -52,7 +52,8 @@ EventPage EventHub::Read(std::uint64_t after, const EventFilter& filter, std::si
   MutexLock lock(mutex_);
   EventPage page;
   page.oldest_available = held_.empty() ? next_sequence_ : held_.front()->sequence;
-  page.next_after = after;
+  // What is gone is skipped (the reader sees so in oldest_available).
+  page.next_after = std::max(after, page.oldest_available - 1);
   if (held_.empty() || held_.back()->sequence <= after) return page;
   // Sequences in the ring are consecutive: index by arithmetic.
   const std::uint64_t first = std::max(after + 1, held_.front()->sequence);

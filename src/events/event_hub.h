@@ -43,8 +43,9 @@ struct EventFilter {
 // One page of events after a sequence number.
 struct EventPage {
   std::vector<EventPtr> events;  // matching, in sequence order
-  // Where the next read starts: the last event looked at (matching or not),
-  // or the `after` asked for when there was nothing newer.
+  // Where the next read starts: the last event looked at (matching or not);
+  // when there was nothing newer, the `after` asked for, or the last event
+  // no longer held if that is later.
   std::uint64_t next_after = 0;
   // The first sequence still held (the next one to come when none is): a
   // reader whose `after` is below oldest_available - 1 has missed events.

@@ -69,6 +69,13 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"--clock-start", "2030-01-01T00:00:00Z"},
                       std::vector<std::string>{"--seed", "-1"},
                       std::vector<std::string>{"--init-dir", ""},
+                      std::vector<std::string>{"--event-buffer", "0"},
+                      std::vector<std::string>{"--event-target", "https://hooks.example/x"},
+                      std::vector<std::string>{"--event-target", "hooks.example"},
+                      std::vector<std::string>{"--event-target", "http://a/,"},
+                      std::vector<std::string>{"--eventbridge-endpoint", "http://"},
+                      std::vector<std::string>{"--eventbridge-bus", ""},
+                      std::vector<std::string>{"--event-delivery-attempts", "0"},
                       std::vector<std::string>{"--no-such-flag"}));
 
 TEST(OptionsTest, TestControlFlags) {
@@ -89,6 +96,34 @@ TEST(OptionsTest, TestControlFlags) {
   EXPECT_TRUE(defaults.options->control);
   EXPECT_FALSE(defaults.options->manual_clock);
   EXPECT_FALSE(defaults.options->seed.has_value());
+}
+
+TEST(OptionsTest, EventFlags) {
+  const auto outcome = ParseOptions(
+      {"--event-target", "http://127.0.0.1:9000/hook", "--event-target", "http://b:1/",
+       "--eventbridge-endpoint", "http://localhost:5000", "--event-buffer", "50",
+       "--event-delivery-attempts", "3"},
+      {{"SLUICE_EVENTBRIDGE_BUS", "ci"}, {"AWS_ACCESS_KEY_ID", "AKID"},
+       {"AWS_SECRET_ACCESS_KEY", "secret"}});
+  ASSERT_TRUE(outcome.options.has_value()) << outcome.error;
+  const Options& options = *outcome.options;
+  EXPECT_EQ(options.event_targets,
+            (std::vector<std::string>{"http://127.0.0.1:9000/hook", "http://b:1/"}));
+  EXPECT_EQ(options.eventbridge_endpoint, "http://localhost:5000");
+  EXPECT_EQ(options.eventbridge_bus, "ci");
+  EXPECT_EQ(options.event_buffer, 50U);
+  EXPECT_EQ(options.event_delivery_attempts, 3);
+  EXPECT_EQ(options.aws_access_key_id, "AKID");
+  EXPECT_EQ(options.aws_secret_access_key, "secret");
+  EXPECT_FALSE(options.aws_session_token.has_value());
+  // The variable takes a list.
+  const auto listed = ParseOptions({}, {{"SLUICE_EVENT_TARGET", "http://a:1/x,http://b:2/y"}});
+  ASSERT_TRUE(listed.options.has_value()) << listed.error;
+  EXPECT_EQ(listed.options->event_targets.size(), 2U);
+  const auto defaults = ParseOptions({}, {});
+  EXPECT_EQ(defaults.options->event_buffer, 10'000U);
+  EXPECT_EQ(defaults.options->eventbridge_bus, "default");
+  EXPECT_EQ(defaults.options->aws_access_key_id, "test");
 }
 
 TEST(OptionsTest, BadEnvironmentValueNamesTheVariable) {
