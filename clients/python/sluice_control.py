@@ -75,14 +75,14 @@ class SluiceControl:
         self.timeout, self._https, self._host = timeout, parts.scheme == "https", parts.hostname
         self._port = parts.port or (443 if self._https else 80)
 
-    def _request(self, method, path, body=None):
+    def _request(self, method, path, body=None, timeout=None):
         """One request on a fresh connection; returns the parsed JSON answer.
 
         A connection per call keeps the client free of keep-alive state, so
         it survives server restarts between tests; the controls are not hot.
         """
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=self.timeout)
+        conn = cls(self._host, self._port, timeout=timeout or self.timeout)
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         try:
             data = None if body is None else json.dumps(body).encode()
@@ -204,7 +204,8 @@ class SluiceControl:
         execution_id, state (exact values). Pass "nextAfter" back as `after`.
         """
         query = _event_query(after=after, wait=wait, limit=limit, **filters)
-        return self._request("GET", "events?" + query)
+        # The socket outwaits the server's wait.
+        return self._request("GET", "events?" + query, timeout=max(self.timeout, (wait or 0) + 10))
 
     def stream_events(self, after=None, last_event_id=None, **filters):
         """Server-Sent Events: yields (sequence, event) for each event, forever.

@@ -265,9 +265,10 @@ const std::vector<Flag>& Flags() {
          return std::nullopt;
        }},
       {"--event-target", "SLUICE_EVENT_TARGET",
-       "an http:// URL to POST each event to as JSON; repeatable (the variable takes a "
-       "comma-separated list)",
+       "an http:// URL to POST each event to as JSON; repeatable, or a comma-separated list "
+       "(flags replace the variable's list)",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return std::nullopt;  // none
          for (const std::string& url : SplitList(v)) {
            std::string why;
            if (!events::delivery::ParseTargetUrl(url, &why)) {
@@ -289,7 +290,7 @@ const std::vector<Flag>& Flags() {
          return std::nullopt;
        }},
       {"--eventbridge-bus", "SLUICE_EVENTBRIDGE_BUS",
-       "the event bus PutEvents names (default default)",
+       "the event bus PutEvents names (default: the bus called \"default\")",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          if (v.empty() || v.size() > 256) return "--eventbridge-bus must be a bus name or ARN of 1 to 256 characters";
          o.eventbridge_bus = v;
@@ -321,6 +322,9 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
       }
     }
   }
+  // A list flag given on the command line replaces its variable's list.
+  const std::vector<std::string> env_event_targets = std::move(options.event_targets);
+  options.event_targets.clear();
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -352,6 +356,7 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
     }
     if (auto error = flag->apply(options, *value)) return {std::nullopt, *error};
   }
+  if (options.event_targets.empty()) options.event_targets = env_event_targets;
   // PutEvents is signed as AWS SDKs sign: with the environment's credentials.
   if (const auto it = env.find("AWS_ACCESS_KEY_ID"); it != env.end()) options.aws_access_key_id = it->second;
   if (const auto it = env.find("AWS_SECRET_ACCESS_KEY"); it != env.end()) {

@@ -39,8 +39,7 @@ void EventHub::Publish(const Change& change) {
     event = std::make_shared<const Event>(std::move(*rendered));
     held_.push_back(event);
     if (held_.size() > capacity_) held_.pop_front();
-    // Every watcher waits for an event after a number below this one.
-    for (auto& [id, watcher] : watchers_) woken.push_back(std::move(watcher.wake));
+    for (auto& [id, wake] : watchers_) woken.push_back(std::move(wake));
     watchers_.clear();
   }
   // Outside the lock: a reader woken here may read at once.
@@ -55,10 +54,12 @@ EventPage EventHub::Read(std::uint64_t after, const EventFilter& filter, std::si
   // What is gone is skipped (the reader sees so in oldest_available).
   page.next_after = std::max(after, page.oldest_available - 1);
   if (held_.empty() || held_.back()->sequence <= after) return page;
-  // Sequences in the ring are consecutive: index by arithmetic.
-  const std::uint64_t first = std::max(after + 1, held_.front()->sequence);
-  for (auto it = held_.begin() + static_cast<std::ptrdiff_t>(first - held_.front()->sequence);
-       it != held_.end() && page.events.size() < limit; ++it) {
+  // Held in increasing order, not always consecutive (a scoped reset takes
+  // some out): search.
+  const auto first = std::upper_bound(
+      held_.begin(), held_.end(), after,
+      [](std::uint64_t number, const EventPtr& event) { return number < event->sequence; });
+  for (auto it = first; it != held_.end() && page.events.size() < limit; ++it) {
     page.next_after = (*it)->sequence;
     if (filter.Matches(**it)) page.events.push_back(*it);
   }
@@ -70,7 +71,7 @@ std::uint64_t EventHub::Watch(std::uint64_t after, std::function<void()> wake) {
     MutexLock lock(mutex_);
     if (held_.empty() || held_.back()->sequence <= after) {
       const std::uint64_t id = next_watch_++;
-      watchers_.emplace(id, Watcher{after, std::move(wake)});
+      watchers_.emplace(id, std::move(wake));
       return id;
     }
   }
@@ -120,11 +121,11 @@ StagedEvents EventHub::ParseState(const nlohmann::json& section) const {
       throw std::invalid_argument(where + ".sequence: is not a sequence number");
     }
     const auto sequence = entry["sequence"].get<std::uint64_t>();
-    // Consecutive, and below the next number: Read indexes by arithmetic.
-    const std::uint64_t expected = staged.held.empty() ? sequence : staged.held.back()->sequence + 1;
-    if (sequence != expected || sequence >= staged.next_sequence) {
+    // Increasing, and below the next number.
+    if ((!staged.held.empty() && sequence <= staged.held.back()->sequence) ||
+        sequence >= staged.next_sequence) {
       throw std::invalid_argument(where + ".sequence: " + std::to_string(sequence) +
-                                  " does not follow the one before it, or is not below nextSequence");
+                                  " is not above the one before it, or not below nextSequence");
     }
     try {
       staged.held.push_back(EventFromJson(sequence, entry.at("event")));
@@ -137,21 +138,31 @@ StagedEvents EventHub::ParseState(const nlohmann::json& section) const {
 }
 
 void EventHub::CommitState(StagedEvents staged) {
-  MutexLock lock(mutex_);
-  // Numbering never goes back within a server's life: a reader's `after`
-  // must not come to name a different event.
-  next_sequence_ = std::max(next_sequence_, staged.next_sequence);
-  const std::uint64_t shift = next_sequence_ - staged.next_sequence;
-  held_.clear();
-  for (EventPtr& event : staged.held) {
-    if (shift == 0) {
-      held_.push_back(std::move(event));
-    } else {
-      auto moved = std::make_shared<Event>(*event);
-      moved->sequence += shift;
-      held_.push_back(std::move(moved));
+  std::vector<std::function<void()>> woken;
+  {
+    MutexLock lock(mutex_);
+    // Numbers are never reused within a server's life, so that a reader's
+    // `after` never comes to name a different event: loaded events whose
+    // numbers this server has given out already move up past them.
+    const std::uint64_t lowest =
+        staged.held.empty() ? staged.next_sequence : staged.held.front()->sequence;
+    const std::uint64_t shift = lowest < next_sequence_ ? next_sequence_ - lowest : 0;
+    next_sequence_ = std::max(next_sequence_, staged.next_sequence + shift);
+    held_.clear();
+    for (EventPtr& event : staged.held) {
+      if (shift == 0) {
+        held_.push_back(std::move(event));
+      } else {
+        auto moved = std::make_shared<Event>(*event);
+        moved->sequence += shift;
+        held_.push_back(std::move(moved));
+      }
     }
+    // Readers waiting for what comes next look again.
+    for (auto& [id, wake] : watchers_) woken.push_back(std::move(wake));
+    watchers_.clear();
   }
+  for (auto& wake : woken) wake();
 }
 
 nlohmann::json EventHub::Health() const {

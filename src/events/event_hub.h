@@ -102,11 +102,9 @@ class EventHub final : public domain::ChangeSink {
   std::deque<EventPtr> held_ GUARDED_BY(mutex_);  // in sequence order
   std::uint64_t next_sequence_ GUARDED_BY(mutex_) = 1;
   std::uint64_t published_ GUARDED_BY(mutex_) = 0;
-  struct Watcher {
-    std::uint64_t after = 0;
-    std::function<void()> wake;
-  };
-  std::map<std::uint64_t, Watcher> watchers_ GUARDED_BY(mutex_);
+  // Each waits for an event after a number below the next one: any new
+  // event wakes them all.
+  std::map<std::uint64_t, std::function<void()>> watchers_ GUARDED_BY(mutex_);
   std::uint64_t next_watch_ GUARDED_BY(mutex_) = 1;
   std::vector<std::function<void(const EventPtr&)>> outlets_;  // set before publishing
 };

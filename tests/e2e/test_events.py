@@ -7,6 +7,7 @@ The reference table below is the order AWS documents each state for
 that page's examples.
 """
 
+import http.client
 import http.server
 import json
 import os
@@ -380,6 +381,40 @@ class EventReadTest(ServerTestCase):
         status, _, body = self.server.raw(b"", method="GET", path="/_sluice/events/stream",
                                           headers={"Last-Event-ID": "seven"})
         self.assertEqual((status, json.loads(body)["field"]), (400, "Last-Event-ID"))
+
+
+class EventShutdownTest(unittest.TestCase):
+    """Readers waiting on events do not hold the server up when it stops."""
+
+    def test_sigterm_ends_open_streams_and_long_polls(self):
+        server = SluiceServer(*MANUAL_CLOCK)
+        control = SluiceControl(server.endpoint, timeout=10)
+        server.client().create_pipeline(pipeline=pipeline_decl("shutdown"))
+        stream = control.stream_events()
+        self.assertEqual(line(next(stream)[1]), "Pipeline STARTED")  # the stream is open
+        polls = []
+
+        def long_poll():
+            try:
+                polls.append(control.events(after=10**6, wait=60))
+            except (OSError, http.client.HTTPException) as error:
+                polls.append(error)
+        poller = threading.Thread(target=long_poll)
+        poller.start()
+        time.sleep(0.3)  # both are waiting on the server now
+        began = time.monotonic()
+        code, _ = server.stop()
+        self.assertEqual(code, 0, server.stderr_tail())
+        self.assertLess(time.monotonic() - began, 5)
+        poller.join(5)
+        self.assertEqual(len(polls), 1)
+        self.assertIsInstance(polls[0], (OSError, http.client.HTTPException))
+        # The stream ends: the events it had, then the end of the body.
+        try:
+            rest = [line(event) for _, event in stream]
+        except (OSError, http.client.HTTPException):
+            rest = None
+        self.assertIn(rest, (None, ["Stage Source STARTED", "Action Source STARTED"]))
 
 
 class _Collector(http.server.BaseHTTPRequestHandler):

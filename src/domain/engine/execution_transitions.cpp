@@ -13,6 +13,21 @@
 
 namespace sluice::domain {
 
+namespace {
+
+// When RetryStageExecution last ran a stage of `run` again, if it did: AWS
+// reports it on every stage event after a retry.
+template <typename Run>
+std::optional<Clock::TimePoint> LatestRetry(const Run& run) {
+  std::optional<Clock::TimePoint> latest;
+  for (const StageRecord& stage : run.stages) {
+    if (stage.last_retry && (!latest || *stage.last_retry > *latest)) latest = stage.last_retry;
+  }
+  return latest;
+}
+
+}  // namespace
+
 ChangeContext ExecutionEngine::ContextOf(const Run& run) const {
   std::uint32_t attempt = 1;
   for (const StageRecord& stage : run.stages) attempt += stage.manual_retries;
@@ -108,7 +123,7 @@ void ExecutionEngine::Began(Run& run, const StageRecord& stage) {
     log_->debug("execution {} entered stage {}", run.id_text(), run.StageOf(stage).name);
   }
   if (changes_ != nullptr) {
-    Record(StageChange{ContextOf(run), stage.stage, std::nullopt, stage.status, stage.last_retry});
+    Record(StageChange{ContextOf(run), stage.stage, std::nullopt, stage.status, LatestRetry(run)});
   }
 }
 
@@ -120,7 +135,7 @@ void ExecutionEngine::Transition(Run& run, StageRecord& stage, StageStatus to) {
     log_->debug("execution {} stage {}: {} -> {}", run.id_text(), run.StageOf(stage).name,
                 ToString(from), ToString(to));
   }
-  if (changes_ != nullptr) Record(StageChange{ContextOf(run), stage.stage, from, to, stage.last_retry});
+  if (changes_ != nullptr) Record(StageChange{ContextOf(run), stage.stage, from, to, LatestRetry(run)});
 }
 
 void ExecutionEngine::Began(Run& run, const ActionRecord& action) {

@@ -120,6 +120,14 @@ TEST(OptionsTest, EventFlags) {
   const auto listed = ParseOptions({}, {{"SLUICE_EVENT_TARGET", "http://a:1/x,http://b:2/y"}});
   ASSERT_TRUE(listed.options.has_value()) << listed.error;
   EXPECT_EQ(listed.options->event_targets.size(), 2U);
+  // Flags win: they replace the variable's list. An empty variable names none.
+  const auto replaced = ParseOptions({"--event-target", "http://c:3/z"},
+                                     {{"SLUICE_EVENT_TARGET", "http://a:1/x,http://b:2/y"}});
+  ASSERT_TRUE(replaced.options.has_value()) << replaced.error;
+  EXPECT_EQ(replaced.options->event_targets, (std::vector<std::string>{"http://c:3/z"}));
+  const auto none = ParseOptions({}, {{"SLUICE_EVENT_TARGET", ""}});
+  ASSERT_TRUE(none.options.has_value()) << none.error;
+  EXPECT_TRUE(none.options->event_targets.empty());
   const auto defaults = ParseOptions({}, {});
   EXPECT_EQ(defaults.options->event_buffer, 10'000U);
   EXPECT_EQ(defaults.options->eventbridge_bus, "default");

@@ -127,6 +127,23 @@ TEST_F(EventHubTest, AResetForgetsTheEventsNotTheNumbering) {
   EXPECT_EQ(hub_.Read(0, {}, 100).events.front()->sequence, 4U);
 }
 
+TEST_F(EventHubTest, AScopedResetLeavesHolesThatReadsStepOver) {
+  Start("one");  // 1..3
+  const auto other_scope = domain::Scope{"210987654321", "eu-west-1"};
+  auto pipeline = domain::ThreeStagePipeline("PARALLEL");
+  ASSERT_TRUE(engine_.Start(other_scope, domain::View(pipeline), domain::StartRequest{}).ok());  // 4..6
+  Start("two");  // 7..9
+  EXPECT_EQ(hub_.RemoveAll({std::string("210987654321"), std::nullopt}), 3U);
+  EXPECT_EQ(Sequences(hub_.Read(0, {}, 100)), (std::vector<std::uint64_t>{1, 2, 3, 7, 8, 9}));
+  EXPECT_EQ(Sequences(hub_.Read(4, {}, 100)), (std::vector<std::uint64_t>{7, 8, 9}));
+  EXPECT_EQ(Sequences(hub_.Read(5, {}, 2)), (std::vector<std::uint64_t>{7, 8}));
+  EXPECT_TRUE(hub_.Read(9, {}, 100).events.empty());
+  // And the state document keeps the holes.
+  EventHub other(10);
+  other.CommitState(other.ParseState(hub_.DumpState()));
+  EXPECT_EQ(Sequences(other.Read(2, {}, 100)), (std::vector<std::uint64_t>{3, 7, 8, 9}));
+}
+
 TEST_F(EventHubTest, StateRoundTripsAndNeverRenumbersBackwards) {
   Start();
   const nlohmann::json section = hub_.DumpState();
@@ -134,13 +151,18 @@ TEST_F(EventHubTest, StateRoundTripsAndNeverRenumbersBackwards) {
   EventHub other(10);
   other.CommitState(other.ParseState(section));
   EXPECT_EQ(other.DumpState(), section);
-  // A hub further along keeps its numbering: the loaded events move up.
-  Step(1);
+  // A hub further along never gives a number twice: the loaded events move
+  // up past those it gave out, and a waiting reader looks again.
+  Step(1);  // 7 published
+  int woken = 0;
+  hub_.Watch(7, [&] { ++woken; });
   hub_.CommitState(hub_.ParseState(section));
+  EXPECT_EQ(woken, 1);
   const EventPage page = hub_.Read(0, {}, 100);
   ASSERT_EQ(page.events.size(), 3U);
-  EXPECT_EQ(page.events.front()->sequence, 5U);  // 7 published, then 3 loaded as 5..7
-  EXPECT_EQ(hub_.Health()["nextSequence"], 8);
+  EXPECT_EQ(page.events.front()->sequence, 8U);  // loaded as 8..10
+  EXPECT_EQ(page.oldest_available, 8U);
+  EXPECT_EQ(hub_.Health()["nextSequence"], 11);
   EXPECT_THROW(hub_.ParseState({{"nextSequence", 0}, {"held", nlohmann::json::array()}}),
                std::invalid_argument);
 }

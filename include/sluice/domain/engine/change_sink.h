@@ -51,7 +51,8 @@ struct StageChange {
   std::size_t stage;  // index in context.pipeline->stages
   std::optional<StageStatus> from;
   StageStatus to;
-  // When RetryStageExecution last ran this stage run again, if it did.
+  // When RetryStageExecution last ran a stage of this execution again, if it
+  // did (AWS reports it on every stage event after a retry).
   std::optional<Clock::TimePoint> last_retry;
 };
 
