@@ -104,6 +104,12 @@ int main(int argc, char** argv) {
   // One line on stdout with the address, for scripts and tests to read.
   std::cout << "sluice " << kVersion << " listening on " << server.address() << std::endl;
   server.Run();  // returns after SIGINT/SIGTERM and the drain
+  // No engine step after the server is gone: none may publish an event to a
+  // reader whose connection the server owned.
+  if (engine_thread.joinable()) {
+    engine_thread.request_stop();
+    engine_thread.join();
+  }
   Logger(kMainLogger)->info("stopped");
   return 0;
 }

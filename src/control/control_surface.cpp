@@ -334,6 +334,7 @@ nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
     parts_.engine.CommitState(std::move(staged_engine));
     parts_.outcomes.LoadState(outcomes, true);
     parts_.faults.LoadState(faults, true);
+    parts_.engine.FlushChanges();  // no change from before lands among the loaded events
     if (staged_events) {
       parts_.events.CommitState(std::move(*staged_events));
     } else {

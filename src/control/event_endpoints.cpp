@@ -14,6 +14,7 @@
 
 #include "control_http.h"
 #include "control_json.h"
+#include "sluice/common/logging.h"
 
 namespace sluice::control {
 
@@ -255,7 +256,7 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
     pump_pending_ = false;
     const events::EventPage page = hub_.Read(cursor_, filter_, kStreamBatch);
     std::string chunk;
-    if (page.oldest_available > cursor_ + 1) {
+    if (page.oldest_available - 1 > cursor_) {
       // Events this reader asked for are gone: say so, then go on from the
       // first still held.
       chunk += "event: gap\ndata: {\"after\":" + std::to_string(cursor_) +
@@ -338,6 +339,12 @@ void EventEndpoints::Handle(net::HttpRequest&& request, std::shared_ptr<net::Res
                          ""};
     }
     if (path == kStreamPath) {
+      if (request.version() < 11) {
+        throw ControlError{400, "BadRequest",
+                           "the event stream is sent chunked, which needs HTTP/1.1; poll "
+                           "GET /_sluice/events?wait= instead",
+                           ""};
+      }
       const auto params =
           ReadQuery(request, {"after", "pipeline", "detail-type", "execution-id", "state"});
       std::optional<std::uint64_t> after;
@@ -367,6 +374,10 @@ void EventEndpoints::Handle(net::HttpRequest&& request, std::shared_ptr<net::Res
     poll->Start(wait);
   } catch (const ControlError& error) {
     responder->Reply(ErrorResponse(error, request));
+  } catch (const std::exception& error) {
+    // A defect: answered, logged, and never allowed to reach the io thread.
+    Logger(kProtocolLogger)->error("{} failed: {}", std::string(request.target()), error.what());
+    responder->Reply(ErrorResponse({500, "InternalError", "an internal error occurred", ""}, request));
   }
 }
 

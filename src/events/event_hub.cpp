@@ -48,8 +48,14 @@ void EventHub::Publish(const Change& change) {
 }
 
 EventPage EventHub::Read(std::uint64_t after, const EventFilter& filter, std::size_t limit) const {
+  // Events looked at per read, matching or not: a filter that matches
+  // nothing in a large ring must not hold the lock the publisher takes.
+  constexpr std::size_t kMaxScanned = 100'000;
   MutexLock lock(mutex_);
   EventPage page;
+  // A number this server never gave (a reader of an earlier run of it)
+  // reads from the start: this server's events are all new to it.
+  if (after >= next_sequence_) after = 0;
   page.oldest_available = held_.empty() ? next_sequence_ : held_.front()->sequence;
   // What is gone is skipped (the reader sees so in oldest_available).
   page.next_after = std::max(after, page.oldest_available - 1);
@@ -59,7 +65,9 @@ EventPage EventHub::Read(std::uint64_t after, const EventFilter& filter, std::si
   const auto first = std::upper_bound(
       held_.begin(), held_.end(), after,
       [](std::uint64_t number, const EventPtr& event) { return number < event->sequence; });
-  for (auto it = first; it != held_.end() && page.events.size() < limit; ++it) {
+  std::size_t scanned = 0;
+  for (auto it = first; it != held_.end() && page.events.size() < limit && scanned < kMaxScanned;
+       ++it, ++scanned) {
     page.next_after = (*it)->sequence;
     if (filter.Matches(**it)) page.events.push_back(*it);
   }

@@ -86,9 +86,9 @@ void HttpSession::Shutdown() {
     self->closing_ = true;
     // A pending read is cancelled; a pending write finishes, then closes.
     if (self->reading_) self->stream_.socket().cancel();
-    // An exchange waiting for its answer, or a stream, has nothing pending
-    // to cancel: it ends now.
-    if (self->async_ && !self->writing_chunk_) self->DoClose();
+    // An exchange waiting for its answer, or a stream, ends now, even with a
+    // write to a reader that stopped reading pending (closing cancels it).
+    if (self->async_) self->DoClose();
   });
 }
 

@@ -214,6 +214,22 @@ class EventSequenceTest(ServerTestCase):
             [line(e) for e in self.control.events(after=0, detail_type=PIPELINE)["events"]],
             ["Pipeline STARTED", "Pipeline FAILED", "Pipeline RESUMED", "Pipeline SUCCEEDED"])
 
+    def test_a_job_failure_reports_its_type_and_message(self):
+        decl = reference_decl("events-job-failure")
+        decl["stages"] = [decl["stages"][0], decl["stages"][2]]  # Source, Build
+        self.cp.create_pipeline(pipeline=decl)
+        self.cp.start_pipeline_execution(name="events-job-failure")
+        settle(self.server)
+        [job] = poll_jobs(self.cp, timeout=1)
+        self.cp.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+        self.cp.put_job_failure_result(jobId=job["id"], failureDetails={
+            "type": "ConfigurationError", "message": "no such project"})
+        [failed] = [e for e in self.new_events()
+                    if e["detail-type"] == ACTION and e["detail"]["state"] == "FAILED"]
+        self.assertEqual(failed["detail"]["execution-result"],
+                         {"external-execution-summary": "no such project",
+                          "error-code": "ConfigurationError"})
+
     def test_stop_and_abandon_sends_stopping_abandoned_and_stopped(self):
         self.cp.create_pipeline(pipeline=reference_decl("events-stop"))
         execution_id = self.cp.start_pipeline_execution(name="events-stop")["pipelineExecutionId"]
@@ -335,6 +351,14 @@ class EventReadTest(ServerTestCase):
         self.assertIsNone(sequence)
         self.assertEqual(gap, {"gap": {"after": first, "oldestAvailable": page["oldestAvailable"]}})
 
+    def test_a_number_never_given_reads_from_the_start(self):
+        self.start("future")
+        held = self.control.events()["events"]
+        stream = self.control.stream_events(after=2**64 - 1)  # no gap loop, no overflow
+        self.assertEqual([next(stream)[1] for _ in held], held)
+        stream.close()
+        self.assertEqual(self.control.events(after=2**64 - 1)["events"], held)
+
     def test_a_reset_forgets_the_events_but_not_their_numbers(self):
         self.start("reset")
         before = self.control.events()
@@ -396,7 +420,7 @@ class EventShutdownTest(unittest.TestCase):
 
         def long_poll():
             try:
-                polls.append(control.events(after=10**6, wait=60))
+                polls.append(control.events(after=control.events()["nextAfter"], wait=60))
             except (OSError, http.client.HTTPException) as error:
                 polls.append(error)
         poller = threading.Thread(target=long_poll)

@@ -260,10 +260,15 @@ class SCOPED_CAPABILITY ExecutionEngine::ChangeLock {
  public:
   explicit ChangeLock(const ExecutionEngine& engine) ACQUIRE(engine.mutex_) : engine_(engine) {
     engine_.mutex_.lock();
+    recorded_before_ = engine_.changes_recorded_;
   }
+  // A section that changed something returns once its changes reached the
+  // sink, even when another thread is delivering them: an answer never goes
+  // out before the events it caused can be read.
   ~ChangeLock() RELEASE() {
+    const bool recorded = engine_.changes_recorded_ != recorded_before_;
     engine_.mutex_.unlock();
-    engine_.PublishChanges();
+    if (recorded) engine_.FlushChanges();
   }
   ChangeLock(const ChangeLock&) = delete;
   ChangeLock& operator=(const ChangeLock&) = delete;
@@ -274,6 +279,7 @@ class SCOPED_CAPABILITY ExecutionEngine::ChangeLock {
 
  private:
   const ExecutionEngine& engine_;
+  std::uint64_t recorded_before_ = 0;
 };
 
 std::string RuntimeKey(const Scope& scope, std::string_view pipeline);

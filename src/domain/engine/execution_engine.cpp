@@ -380,11 +380,12 @@ void ExecutionEngine::SucceedAction(Run& run, ActionRecord& action) {
 
 void ExecutionEngine::FailAction(Run& run, ActionRecord& action, std::string code,
                                  std::string message) {
+  // Set first: the change the transition records reports them.
+  action.Extras().error_code = std::move(code);
+  action.Extras().error_message = std::move(message);
   Transition(run, action, ActionStatus::kFailed);
   action.due.reset();
   action.deadline.reset();
-  action.Extras().error_code = std::move(code);
-  action.Extras().error_message = std::move(message);
 }
 
 void ExecutionEngine::AbandonAction(Run& run, ActionRecord& action) {

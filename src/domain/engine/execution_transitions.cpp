@@ -2,7 +2,7 @@
 // changes status here: the change is held to the tables in engine_state.h,
 // applied, stamped, logged with the execution's id and recorded for the
 // change sink, in that order. Nothing else in the engine assigns a status.
-// The records reach the sink after the lock is released (PublishChanges).
+// The records reach the sink after the lock is released (ChangeLock).
 #include <cassert>
 #include <type_traits>
 #include <variant>
@@ -45,19 +45,14 @@ ChangeContext ExecutionEngine::ContextOf(const Run& run) const {
 void ExecutionEngine::Record(Change change) const {
   if (changes_ == nullptr) return;
   pending_changes_.push_back(std::move(change));
-  changes_pending_.store(true, std::memory_order_release);
+  ++changes_recorded_;
 }
 
 void ExecutionEngine::FlushChanges() const {
   if (changes_ == nullptr) return;
-  MutexLock order(publish_mutex_);  // a publisher mid-delivery finishes first
-  DeliverPending();
-}
-
-void ExecutionEngine::PublishChanges() const {
-  if (!changes_pending_.load(std::memory_order_acquire)) return;
   // Taken before the engine's lock and held while delivering: whoever drains
-  // first delivers first, so the sink sees every change in the order made.
+  // first delivers first, so the sink sees every change in the order made,
+  // and a publisher mid-delivery finishes before this returns.
   MutexLock order(publish_mutex_);
   DeliverPending();
 }
@@ -67,17 +62,22 @@ void ExecutionEngine::DeliverPending() const {
   {
     MutexLock lock(mutex_);
     batch.swap(pending_changes_);
-    changes_pending_.store(false, std::memory_order_release);
   }
   for (const Change& change : batch) {
-    std::visit(
-        [this](const auto& c) {
-          using Kind = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<Kind, ExecutionChange>) changes_->ExecutionChanged(c);
-          if constexpr (std::is_same_v<Kind, StageChange>) changes_->StageChanged(c);
-          if constexpr (std::is_same_v<Kind, ActionChange>) changes_->ActionChanged(c);
-        },
-        change);
+    try {
+      std::visit(
+          [this](const auto& c) {
+            using Kind = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<Kind, ExecutionChange>) changes_->ExecutionChanged(c);
+            if constexpr (std::is_same_v<Kind, StageChange>) changes_->StageChanged(c);
+            if constexpr (std::is_same_v<Kind, ActionChange>) changes_->ActionChanged(c);
+          },
+          change);
+    } catch (const std::exception& error) {
+      // Runs from a lock's destructor: nothing may escape. A defect in a
+      // consumer costs that consumer this change, not the server.
+      log_->error("a change sink failed: {}", error.what());
+    }
   }
 }
 

@@ -55,6 +55,14 @@ TEST_F(EventHubTest, ReadsPageAfterASequenceNumber) {
   EXPECT_EQ(none.next_after, 3U);
 }
 
+TEST_F(EventHubTest, ANumberNeverGivenReadsFromTheStart) {
+  Start();  // 1..3
+  // A reader of an earlier run of the server, or one that made a number up.
+  EXPECT_EQ(Sequences(hub_.Read(5000, {}, 100)), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(Sequences(hub_.Read(UINT64_MAX, {}, 100)), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_TRUE(hub_.Read(3, {}, 100).events.empty());
+}
+
 TEST_F(EventHubTest, KeepsTheLatestAndSaysWhatIsGone) {
   Start();
   Step(3);  // 14 events, 10 held

@@ -15,7 +15,6 @@
 // Thread-safe.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -197,9 +196,8 @@ class ExecutionEngine {
   // The executions in progress that wait on nothing timed.
   std::vector<WaitingWork> Waiting() const;
 
-  // Returns once every change made so far has reached the change sink
-  // (another thread may still be delivering its own).
-  void FlushChanges() const;
+  // Returns once every change made so far has reached the change sink.
+  void FlushChanges() const EXCLUDES(mutex_);
 
   // Calls Advance() whenever work falls due, until `stop` is requested.
   void RunUntilStopped(std::stop_token stop);
@@ -337,7 +335,6 @@ class ExecutionEngine {
   // Records an action run's change, with the run as it now is.
   void RecordAction(const Run& run, const ActionRecord& action,
                     std::optional<ActionStatus> from) const REQUIRES(mutex_);
-  void PublishChanges() const EXCLUDES(mutex_);
   void DeliverPending() const REQUIRES(publish_mutex_) EXCLUDES(mutex_);
   void Refused(const Run& run, std::string_view what, std::string_view from,
                std::string_view to) const;
@@ -443,9 +440,7 @@ class ExecutionEngine {
   std::uint64_t next_job_sequence_ GUARDED_BY(mutex_) = 1;
   // Changes made and not yet handed to changes_, in the order made.
   mutable std::vector<Change> pending_changes_ GUARDED_BY(mutex_);
-  // Whether pending_changes_ may hold any: read without the lock, so that a
-  // section that changed nothing publishes for free.
-  mutable std::atomic<bool> changes_pending_{false};
+  mutable std::uint64_t changes_recorded_ GUARDED_BY(mutex_) = 0;  // ever
   // One publisher at a time, taken before mutex_: batches reach the sink in
   // the order they were made.
   mutable Mutex publish_mutex_;
