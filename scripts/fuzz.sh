@@ -18,7 +18,7 @@ scripts/install_deps.sh --fuzz
 echo "=== ${build}: configure and build the fuzzers"
 # CXX picks the compiler when the build directory is first configured.
 CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSLUICE_FUZZ=ON -DSLUICE_BUILD_TESTS=OFF -DSLUICE_WARNINGS_AS_ERRORS=ON >/dev/null
+  -DSLUICE_FUZZ=ON -DSLUICE_BUILD_TESTS=OFF -DSLUICE_WARNINGS_AS_ERRORS=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build "$build" --target fuzzers
 
 work=$(mktemp -d)

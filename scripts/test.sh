@@ -14,9 +14,10 @@ jobs=$(nproc)
 configure_and_build() {  # configure_and_build DIR [cmake args...]
   local dir=$1
   shift
-  echo "=== ${dir}: configure and build"
+  echo "=== ${dir}: configure and build (at ${SECONDS} s)"
   cmake -S . -B "$dir" -G Ninja -DSLUICE_WARNINGS_AS_ERRORS=ON "$@" >/dev/null
   cmake --build "$dir"
+  echo "=== ${dir}: built (at ${SECONDS} s)"
 }
 
 # The normal build compiles each file on its own, which proves every file
@@ -24,7 +25,8 @@ configure_and_build() {  # configure_and_build DIR [cmake args...]
 # a failure names itself. The sanitizer builds compile files in batches
 # (unity builds) and run the unit tests in one process: a sanitized binary
 # takes most of a second to start, and ctest would start it once per test.
-configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Unity off in so many words: scripts/run.sh turns it on in the same build/.
+configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=OFF
 echo "=== build: test"
 (cd build && ctest --output-on-failure -j "$jobs")
 
@@ -39,4 +41,5 @@ configure_and_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITI
 echo "=== build-tsan: test"
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit_tests --gtest_brief=1 \
   --gtest_filter='*Execution*:*Repository*:*Tagging*:*Webhook*:*ActionTypeRegistry*'
+echo "=== done at ${SECONDS} s"
 echo "All tests passed (normal and ASan+UBSan builds; engine, store and registries under TSan)."
