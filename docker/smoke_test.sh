@@ -148,6 +148,7 @@ trap cleanup_init EXIT
 # :z relabels the mount for SELinux hosts; elsewhere it is a no-op.
 $engine run -d --name "$INIT_NAME" -p "127.0.0.1:${INIT_PORT}:4599" \
   -v "$PWD/examples/init:/init:ro,z" -e SLUICE_INIT_DIR=/init \
+  -e SLUICE_PUBLIC_URL="http://localhost:${INIT_PORT}" \
   -e SLUICE_DEFAULT_ACCOUNT="$AWS_ACCESS_KEY_ID" "$IMAGE" >/dev/null
 # GET URL, or POST with an empty body when a second argument is given
 # (python3's urllib: curl need not be installed).
@@ -163,6 +164,19 @@ done
 aws --endpoint-url "http://127.0.0.1:${INIT_PORT}" codepipeline get-pipeline --name app \
   --query pipeline.name --output text | grep -qx app \
   || { $engine logs "$INIT_NAME"; echo "examples/init did not seed the pipeline app"; exit 1; }
+log "a webhook's URL from inside the container (--public-url), called from the host"
+hook=$(aws --endpoint-url "http://127.0.0.1:${INIT_PORT}" codepipeline put-webhook --webhook \
+  '{"name": "push", "targetPipeline": "app", "targetAction": "Source",
+    "filters": [{"jsonPath": "$.ref", "matchEquals": "refs/heads/{BranchName}"}],
+    "authentication": "UNAUTHENTICATED", "authenticationConfiguration": {}}' \
+  --query webhook.url --output text)
+[[ $hook == "http://localhost:${INIT_PORT}/webhooks/"* ]] \
+  || { echo "the webhook URL $hook does not start with the --public-url"; exit 1; }
+python3 -c 'import sys, urllib.request
+request = urllib.request.Request(sys.argv[1], data=b"{\"ref\": \"refs/heads/main\"}", method="POST")
+print(urllib.request.urlopen(request, timeout=5).read().decode())' "$hook" | grep -q '"started":true' \
+  || { $engine logs "$INIT_NAME"; echo "a call on the webhook URL did not start the pipeline"; exit 1; }
+log "the webhook at $hook started pipeline app"
 http "http://127.0.0.1:${INIT_PORT}/_sluice/reset" post | grep -q '"pipelines":1' \
   || { echo "the reset control did not remove the seeded pipeline"; exit 1; }
 log "examples/init seeded pipeline app; /_sluice/reset removed it"

@@ -2,7 +2,8 @@
 # Installs, from Debian's packages, whatever sluice needs that this machine
 # lacks, and nothing that is already there.
 #   scripts/install_deps.sh          build dependencies only
-#   scripts/install_deps.sh --test   also what the tests drive sluice with (aws-cli, boto3)
+#   scripts/install_deps.sh --test   also what the tests drive sluice with (aws-cli, boto3,
+#                                    and git for the post-receive hook's real pushes)
 #   scripts/install_deps.sh --fuzz   also clang and its libFuzzer runtime (scripts/fuzz.sh)
 set -euo pipefail
 
@@ -28,6 +29,7 @@ need_package libgtest-dev
 if $want_test; then
   command -v aws >/dev/null || need_package awscli
   python3 -c "import boto3" 2>/dev/null || need_package python3-boto3
+  command -v git >/dev/null || need_package git
 fi
 
 # Whether clang links a libFuzzer target: Debian ships the runtime apart from

@@ -188,6 +188,19 @@ class SluiceControl:
         """
         return self._request("POST", "clock/settle", {})
 
+    def report_source(self, kind, **fields):
+        """Report a source change the way the source would; returns what it started.
+
+        ``kind``: "push" or "pull-request" (a repository reached through a
+        connection: repository, ref or event/sourceBranch/destinationBranch,
+        commitId, commitMessage, author, changedFiles, connectionArn), "s3"
+        (bucket, key, versionId, etag), "ecr" (repository, tag, digest) or
+        "codecommit" (repository, branch, commitId, commitMessage, author).
+        Answers {"started": [{"pipeline", "pipelineExecutionId", "triggerType",
+        "filter"?}], "skipped": [{"pipeline", "reason"}]}.
+        """
+        return self._request("POST", "sources/" + kind, _drop_none(fields))
+
     def state(self):
         """All state as one document ("format": 1), for load_state() here or elsewhere."""
         return self._request("GET", "state")

@@ -56,10 +56,12 @@ domain::WebhookDefinition DecodeWebhookDefinition(const json& definition) {
   return decoded;
 }
 
-json WebhookItemJson(const domain::Webhook& webhook) {
+json WebhookItemJson(const domain::Webhook& webhook, const domain::Scope& scope,
+                     const std::string& base_url) {
   json item = {{"definition", DefinitionJson(webhook.definition)},
-               {"url", webhook.url},
+               {"url", base_url + domain::WebhookPath(scope, webhook)},
                {"arn", webhook.arn}};
+  if (webhook.last_triggered) item["lastTriggered"] = ToEpochSeconds(*webhook.last_triggered);
   if (!webhook.tags.empty()) item["tags"] = TagsJson(webhook.tags);
   return item;
 }
@@ -72,7 +74,7 @@ void RegisterWebhookOps(OperationTable& table, domain::WebhookRegistry& registry
     auto webhook = registry.Put(ScopeOf(context), DecodeWebhookDefinition(input.at("webhook")),
                                 std::move(*tags));
     if (!webhook) return webhook.error();
-    return json{{"webhook", WebhookItemJson(*webhook)}}.dump();
+    return json{{"webhook", WebhookItemJson(*webhook, ScopeOf(context), context.base_url)}}.dump();
   });
 
   table.Register("ListWebhooks", [&registry](const CallContext& context, const json& input)
@@ -82,7 +84,10 @@ void RegisterWebhookOps(OperationTable& table, domain::WebhookRegistry& registry
                               OptionalSize(input, "MaxResults"));
     if (!page) return page.error();
     json body = {{"webhooks", json::array()}};
-    for (const auto& webhook : page->webhooks) body["webhooks"].push_back(WebhookItemJson(webhook));
+    const domain::Scope scope = ScopeOf(context);
+    for (const auto& webhook : page->webhooks) {
+      body["webhooks"].push_back(WebhookItemJson(webhook, scope, context.base_url));
+    }
     if (page->next_token) body["NextToken"] = *page->next_token;
     return body.dump();
   });

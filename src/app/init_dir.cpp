@@ -66,7 +66,7 @@ Status ApplyInitDir(const std::string& dir, const api::OperationTable& operation
                        "body (the --cli-input-json form), nor a state document");
     }
     const model::Operation* operation = model::FindOperation(name);
-    const api::CallContext context{RandomUuid(), account, region, {}};
+    const api::CallContext context{RandomUuid(), account, region, {}, {}};
     auto applied = operations.Invoke(context, *operation, *body);
     if (!applied) {
       const auto wire = protocol::MapError(applied.error().code());

@@ -289,6 +289,23 @@ const std::vector<Flag>& Flags() {
          o.eventbridge_endpoint = v;
          return std::nullopt;
        }},
+      {"--public-url", "SLUICE_PUBLIC_URL",
+       "where clients reach sluice, e.g. http://localhost:4599 for a container behind a "
+       "published port: the start of the webhook URLs PutWebhook hands out (default: http:// "
+       "and the Host each request names)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         std::string url = v;
+         while (!url.empty() && url.back() == '/') url.pop_back();
+         const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+         const std::size_t host = url.find("://") + 3;
+         if (!scheme || url.size() <= host ||
+             url.find_first_of(" \t\"'<>?#", 0) != std::string::npos) {
+           return "--public-url must be an http:// or https:// URL with a host and no query: '" +
+                  v + "'";
+         }
+         o.public_url = url;
+         return std::nullopt;
+       }},
       {"--eventbridge-bus", "SLUICE_EVENTBRIDGE_BUS",
        "the event bus PutEvents names (default: the bus called \"default\")",
        [](Options& o, const std::string& v) -> std::optional<std::string> {

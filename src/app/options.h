@@ -31,6 +31,7 @@ struct Options {
   std::optional<Clock::TimePoint> clock_start;  // where a manual clock starts
   std::optional<std::uint64_t> seed;            // --seed: ids follow from it
   std::string init_dir;           // --init-dir: applied at start
+  std::string public_url;         // --public-url: webhook URLs start with it (no trailing /)
   // Events (README "Events").
   std::size_t event_buffer = 10'000;         // events held for readers
   std::vector<std::string> event_targets;    // --event-target: POST each event here

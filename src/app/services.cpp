@@ -12,6 +12,7 @@
 #include "sluice/api/webhook_ops.h"
 #include "events/delivery/eventbridge_target.h"
 #include "events/delivery/http_post_target.h"
+#include "control/webhook_endpoint.h"
 #include "sluice/version.h"
 
 namespace sluice::app {
@@ -28,6 +29,7 @@ Services::Services(const Clock& clock, const Options& options, FakeClock* manual
       executions_(repository_, engine_),
       deploy_targets_(repository_, engine_),
       webhooks_(repository_),
+      sources_(repository_, executions_, webhooks_, clock),
       event_endpoints_(events_) {
   for (const auto& target : event_targets_) {
     events_.AddOutlet([target = target.get()](const events::EventPtr& event) { target->Offer(event); });
@@ -45,13 +47,16 @@ Services::Services(const Clock& clock, const Options& options, FakeClock* manual
   api::RegisterWebhookOps(operations_, webhooks_);
   api::RegisterTagOps(operations_, tagging_);
   control_ = std::make_unique<control::ControlSurface>(control::ControlParts{
-      repository_, engine_, action_types_, webhooks_, outcomes_, faults_, events_, clock,
-      manual_clock, options.default_account, options.default_region});
+      repository_, engine_, action_types_, webhooks_, outcomes_, faults_, events_, sources_,
+      clock, manual_clock, options.default_account, options.default_region});
 }
 
 protocol::ControlHooks Services::control_hooks() {
   protocol::ControlHooks hooks;
   hooks.faults = &faults_;
+  hooks.webhook = [this](const net::HttpRequest& request) {
+    return control::HandleWebhookCall(sources_, request);
+  };
   hooks.health = [this] {
     nlohmann::json events = events_.Health();
     nlohmann::json targets = nlohmann::json::array();
@@ -104,7 +109,7 @@ std::vector<std::unique_ptr<events::delivery::EventTarget>> EventTargetsFor(cons
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {
   return {options.default_account, options.default_region, std::string(kVersion),
-          options.server.body_limit};
+          options.server.body_limit, options.public_url};
 }
 
 }  // namespace sluice::app

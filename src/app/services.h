@@ -32,6 +32,7 @@
 #include "sluice/domain/registry/webhook_registry.h"
 #include "sluice/protocol/aws_json_router.h"
 #include "sluice/store/in_memory_pipeline_repository.h"
+#include "triggers/source_triggers.h"
 
 namespace sluice::app {
 
@@ -69,6 +70,7 @@ class Services {
   domain::ExecutionService executions_;
   domain::DeployTargetService deploy_targets_;
   domain::WebhookRegistry webhooks_;
+  triggers::SourceTriggers sources_;  // pushes, object versions, images, webhook calls
   domain::TaggingService tagging_;
   api::OperationTable operations_;
   std::unique_ptr<control::ControlSurface> control_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hmac.h"
+
 namespace sluice {
 
 namespace {
@@ -123,28 +125,10 @@ std::string Sha256Hasher::Finish() {
   return digest;
 }
 
-std::string Sha256(std::string_view data) {
-  Sha256Hasher hasher;
-  hasher.Update(data);
-  return hasher.Finish();
-}
+std::string Sha256(std::string_view data) { return hmac::Digest<Sha256Hasher>(data); }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  std::string block_key = key.size() > kBlockBytes ? Sha256(key) : std::string(key);
-  block_key.resize(kBlockBytes, '\0');
-  std::string inner_pad(kBlockBytes, '\0');
-  std::string outer_pad(kBlockBytes, '\0');
-  for (std::size_t i = 0; i < kBlockBytes; ++i) {
-    inner_pad[i] = static_cast<char>(block_key[i] ^ 0x36);
-    outer_pad[i] = static_cast<char>(block_key[i] ^ 0x5c);
-  }
-  Sha256Hasher inner;
-  inner.Update(inner_pad);
-  inner.Update(data);
-  Sha256Hasher outer;
-  outer.Update(outer_pad);
-  outer.Update(inner.Finish());
-  return outer.Finish();
+  return hmac::Hmac<Sha256Hasher>(key, data, kBlockBytes);
 }
 
 std::string HexLower(std::string_view bytes) {
@@ -157,6 +141,13 @@ std::string HexLower(std::string_view bytes) {
     hex.push_back(kDigits[byte & 0x0f]);
   }
   return hex;
+}
+
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 }  // namespace sluice

@@ -103,4 +103,15 @@ void FieldReader::Done() const {
   }
 }
 
+std::string Required(FieldReader& fields, const std::string& key) {
+  auto value = fields.String(key);
+  if (!value || value->empty()) BadField(fields.Name(key), "is required");
+  return std::move(*value);
+}
+
+domain::Scope ReadScope(FieldReader& fields, const domain::Scope& fallback) {
+  return {fields.String("account").value_or(fallback.account_id),
+          fields.String("region").value_or(fallback.region)};
+}
+
 }  // namespace sluice::control

@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 
+#include "sluice/domain/pipeline/pipeline.h"
+
 namespace sluice::control {
 
 // A control request that cannot be carried out: its HTTP status, a kind
@@ -51,5 +53,12 @@ class FieldReader {
   std::string prefix_;
   std::set<std::string> known_;
 };
+
+// A string field that must be there and not be empty (400 naming it otherwise).
+std::string Required(FieldReader& fields, const std::string& key);
+
+// The account and region a control's body names, else `fallback`'s (the
+// server's defaults, as for unsigned AWS calls).
+domain::Scope ReadScope(FieldReader& fields, const domain::Scope& fallback);
 
 }  // namespace sluice::control

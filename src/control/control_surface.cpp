@@ -6,6 +6,7 @@
 
 #include "control_http.h"
 #include "control_json.h"
+#include "source_endpoints.h"
 #include "protocol/json_body.h"
 #include "sluice/api/model.h"
 #include "sluice/api/validator.h"
@@ -36,7 +37,7 @@ constexpr int kStateFormat = 1;
 [[noreturn]] void NoSuchPath(std::string_view path) {
   Fail(404, "NotFound",
        "no control at " + std::string(path) +
-           "; see README \"Test controls\" for reset, outcomes, actions/complete, faults and clock");
+           "; see README \"Test controls\" for reset, outcomes, actions/complete, faults, clock and sources");
 }
 
 // The request's body as JSON; an empty body is an empty object.
@@ -50,17 +51,6 @@ domain::ScopeFilter ReadScopeFilter(FieldReader& fields) {
   return {fields.String("account"), fields.String("region")};
 }
 
-// The account and region a control names, defaulting as AWS calls do.
-domain::Scope ReadScope(FieldReader& fields, const ControlParts& parts) {
-  return {fields.String("account").value_or(parts.default_account),
-          fields.String("region").value_or(parts.default_region)};
-}
-
-std::string Required(FieldReader& fields, const std::string& key) {
-  auto value = fields.String(key);
-  if (!value || value->empty()) BadField(fields.Name(key), "is required");
-  return std::move(*value);
-}
 
 }  // namespace
 
@@ -124,6 +114,11 @@ nlohmann::json ControlSurface::Route(const net::HttpRequest& request, unsigned& 
   }
   if (const auto id = under("outcomes")) return rules(parts_.outcomes, "outcome", *id);
   if (const auto id = under("faults")) return rules(parts_.faults, "fault", *id);
+  if (const auto kind = under("sources")) {
+    only(http::verb::post);
+    return HandleSourceChange(parts_.sources, *kind, Body(request),
+                              {parts_.default_account, parts_.default_region});
+  }
   if (name == "actions/complete") {
     only(http::verb::post);
     return Complete(Body(request));
@@ -169,7 +164,7 @@ nlohmann::json ControlSurface::Reset(const nlohmann::json& body) {
 
 nlohmann::json ControlSurface::Complete(const nlohmann::json& body) {
   FieldReader fields(body);
-  const domain::Scope scope = ReadScope(fields, parts_);
+  const domain::Scope scope = ReadScope(fields, {parts_.default_account, parts_.default_region});
   const std::string pipeline = Required(fields, "pipeline");
   const std::string execution_id = Required(fields, "executionId");
   const std::string stage = Required(fields, "stage");

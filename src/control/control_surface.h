@@ -17,6 +17,7 @@
 #include "sluice/domain/registry/action_type_registry.h"
 #include "sluice/domain/registry/webhook_registry.h"
 #include "sluice/net/request_handler.h"
+#include "triggers/source_triggers.h"
 
 namespace sluice::control {
 
@@ -29,6 +30,7 @@ struct ControlParts {
   OutcomeRules& outcomes;
   FaultRules& faults;
   events::EventHub& events;
+  triggers::SourceTriggers& sources;
   const Clock& clock;
   FakeClock* manual_clock = nullptr;  // --clock manual; null on the system clock
   std::string default_account;

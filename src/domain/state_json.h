@@ -138,7 +138,36 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ActionType, id, urls, properties, inputs, out
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WebhookFilter, json_path, match_equals)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WebhookDefinition, name, target_pipeline, target_action, filters,
                                    authentication, allowed_ip_range, secret_token)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Webhook, definition, url, arn, tags, registered_with_third_party)
+
+// A webhook: its URL's token (documents written before webhooks fired hold
+// the whole webhooks.aws URL instead, its token after "t="), and when it
+// last started its pipeline, if ever.
+inline void to_json(nlohmann::json& j, const Webhook& webhook) {
+  j = {{"definition", webhook.definition},
+       {"token", webhook.token},
+       {"arn", webhook.arn},
+       {"tags", webhook.tags},
+       {"registered_with_third_party", webhook.registered_with_third_party}};
+  if (webhook.last_triggered) j["last_triggered"] = *webhook.last_triggered;
+}
+
+inline void from_json(const nlohmann::json& j, Webhook& webhook) {
+  j.at("definition").get_to(webhook.definition);
+  if (j.contains("token")) {
+    j.at("token").get_to(webhook.token);
+  } else {
+    const auto url = j.at("url").get<std::string>();
+    const auto start = url.find("t=");
+    if (start == std::string::npos) throw std::invalid_argument("a webhook url without its t= token");
+    webhook.token = url.substr(start + 2, url.find('&', start) - (start + 2));
+  }
+  j.at("arn").get_to(webhook.arn);
+  j.at("tags").get_to(webhook.tags);
+  j.at("registered_with_third_party").get_to(webhook.registered_with_third_party);
+  if (j.contains("last_triggered")) {
+    webhook.last_triggered = j.at("last_triggered").get<Clock::TimePoint>();
+  }
+}
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PipelineSummary, name, version, type, mode, created, updated)
 
 // A rule run's script is shared by pointer; the document holds its value.

@@ -142,6 +142,14 @@ void HttpSession::ParseBuffered() {
     case ParseStep::State::kComplete: break;
   }
   HttpRequest request = parser_->release();
+  if (context_.handler.NeedsPeerAddress(request)) {
+    boost::system::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    const std::string address = ec ? std::string() : peer.address().to_string();
+    const boost::beast::string_view name(kPeerAddressHeader.data(), kPeerAddressHeader.size());
+    request.erase(name);
+    request.set(name, address);
+  }
   if (context_.handler.IsAsync(request)) {
     async_ = true;
     async_close_after_ = !request.keep_alive();

@@ -24,6 +24,8 @@ constexpr std::string_view kContentType = "application/x-amz-json-1.1";
 
 // Boost 1.74's Beast speaks boost::string_view; the rest of sluice std's.
 std::string_view Std(boost::beast::string_view text) { return {text.data(), text.size()}; }
+
+constexpr std::string_view kWebhookPrefix = "/webhooks/";
 boost::beast::string_view Beast(std::string_view text) { return {text.data(), text.size()}; }
 
 bool IsAccountId(std::string_view key) {
@@ -73,6 +75,18 @@ struct AwsJsonRouter::Outcome {
   std::optional<WireFault> injected;  // a test's fault, answered instead
 };
 
+std::string BaseUrl(const net::HttpRequest& request, const std::string& public_url) {
+  if (!public_url.empty()) return public_url;
+  const auto host = request.find(http::field::host);
+  const std::string_view text = host == request.end() ? "" : Std(host->value());
+  // A host name, IPv4 or [IPv6] address and port; anything else (empty, or
+  // a path, space or quote smuggled in) is not put in a URL.
+  const bool plain = !text.empty() && text.size() <= 255 &&
+                     text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789.-:[]") == std::string_view::npos;
+  return plain ? "http://" + std::string(text) : "http://localhost";
+}
+
 AwsJsonRouter::AwsJsonRouter(const api::OperationTable& operations, RouterOptions options,
                              ControlHooks hooks)
     : operations_(operations),
@@ -86,7 +100,8 @@ net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
     return Health(request.version());
   }
   if (request.target().starts_with("/_sluice/")) return Control(request);
-  api::CallContext context{RandomUuid(), options_.default_account, options_.default_region, {}};
+  if (Std(request.target()).starts_with(kWebhookPrefix) && hooks_.webhook) return Webhook(request);
+  api::CallContext context{RandomUuid(), options_.default_account, options_.default_region, {}, {}};
   std::string operation = "-";
   Outcome outcome = Dispatch(request, context, operation);
 
@@ -149,6 +164,10 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
                          "Unknown operation " + std::string(target.substr(prefix.size())))};
   }
   operation = std::string(op->name);
+  // Only the webhook operations hand out URLs; the rest skip the copy.
+  if (operation == "PutWebhook" || operation == "ListWebhooks") {
+    context.base_url = BaseUrl(request, options_.public_url);
+  }
 
   std::optional<InjectedFault> fault;
   if (hooks_.faults != nullptr) {
@@ -176,6 +195,37 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
                                    context.request_id, operation, e.what());
     return {ServiceError::Internal("An internal error occurred")};
   }
+}
+
+net::HttpResponse AwsJsonRouter::Webhook(const net::HttpRequest& request) const {
+  const auto start = std::chrono::steady_clock::now();
+  net::HttpResponse response;
+  try {
+    response = hooks_.webhook(request);
+  } catch (const std::exception& e) {
+    // Last resort, as for the operations: a payload is anyone's, and no
+    // call may take the server down.
+    Logger(kProtocolLogger)->error("webhook call failed: {}", e.what());
+    response = net::HttpResponse{http::status::bad_request, request.version()};
+    response.set(http::field::content_type, "application/json");
+    response.body() = nlohmann::json{{"error", "BadRequest"},
+                                     {"message", "the webhook call could not be read"},
+                                     {"field", nullptr}}
+                          .dump();
+    response.prepare_payload();
+  }
+  const auto latency =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+  // The target carries the webhook's token: only its path is logged.
+  const std::string_view target = Std(request.target());
+  Logger(kProtocolLogger)
+      ->info("webhook={} status={} latency_ms={:.3f}", target.substr(0, target.find('?')),
+             response.result_int(), latency.count());
+  return response;
+}
+
+bool AwsJsonRouter::NeedsPeerAddress(const net::HttpRequest& request) const {
+  return Std(request.target()).starts_with(kWebhookPrefix);  // IP-authenticated webhooks
 }
 
 bool AwsJsonRouter::IsAsync(const net::HttpRequest& request) const {

@@ -587,7 +587,10 @@ class OwnServersTest(ControlHelpers, unittest.TestCase):
                 ("ListWebhooks", {}),
                 ("ListTagsForResource", {"resourceArn": "arn:aws:codepipeline:us-east-1:"
                                                         "000000000000:moved"})):
-            status, _, data = server.raw(body, target=TARGET_PREFIX + operation)
+            # One Host for both servers: webhook URLs start with the host the
+            # client reached, and the two servers listen on different ports.
+            status, _, data = server.raw(body, target=TARGET_PREFIX + operation,
+                                         headers={"Host": "sluice.test:4599"})
             self.assertEqual(status, 200, data)
             bodies.append((operation, data))
         for path in ("/_sluice/outcomes", "/_sluice/faults", "/_sluice/clock"):

@@ -38,7 +38,7 @@ using nlohmann::json;
 constexpr std::string_view kFixturePipeline = "my-pipeline";
 
 const api::CallContext& Caller() {
-  static const api::CallContext caller{"fuzz", "000000000000", "us-east-1", ""};
+  static const api::CallContext caller{"fuzz", "000000000000", "us-east-1", "", ""};
   return caller;
 }
 

@@ -11,6 +11,9 @@ struct CallContext {
   std::string account_id;  // 12 digits
   std::string region;      // e.g. us-east-1
   std::string access_key;  // never logged; empty for unsigned requests
+  // Where the caller reached sluice ("http://" and its Host header), or
+  // --public-url: the start of the webhook URLs it is given.
+  std::string base_url;
 };
 
 }  // namespace sluice::api

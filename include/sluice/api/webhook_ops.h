@@ -15,7 +15,10 @@ namespace sluice::api {
 domain::WebhookDefinition DecodeWebhookDefinition(const nlohmann::json& definition);
 
 // A ListWebhookItem. The secret token is redacted, as AWS does in responses.
-nlohmann::json WebhookItemJson(const domain::Webhook& webhook);
+// The url is `base_url` (where the caller reached sluice, or --public-url)
+// followed by the webhook's path.
+nlohmann::json WebhookItemJson(const domain::Webhook& webhook, const domain::Scope& scope,
+                               const std::string& base_url);
 
 void RegisterWebhookOps(OperationTable& table, domain::WebhookRegistry& registry);
 

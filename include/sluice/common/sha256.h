@@ -47,4 +47,7 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 // signatures.
 std::string HexLower(std::string_view bytes);
 
+// The value of one hex digit (either case), or -1 for any other character.
+int HexDigitValue(char c);
+
 }  // namespace sluice

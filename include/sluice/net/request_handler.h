@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace sluice::net {
 
@@ -53,9 +54,20 @@ class Responder {
   virtual boost::asio::any_io_executor Executor() = 0;
 };
 
+// The header net sets to the client's address (e.g. "127.0.0.1" or "::1")
+// on a request whose handler asks for it (NeedsPeerAddress), replacing any
+// the client sent: a client cannot claim another address through it.
+inline constexpr std::string_view kPeerAddressHeader = "X-Sluice-Peer-Address";
+
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
+  // Whether Handle needs the client's address (kPeerAddressHeader). Cheap:
+  // asked of every request.
+  virtual bool NeedsPeerAddress(const HttpRequest& request) const {
+    (void)request;
+    return false;
+  }
   virtual HttpResponse Handle(HttpRequest&& request) = 0;
   // The answer for a request net could not read; the connection closes after it.
   virtual HttpResponse Reject(RejectReason reason, unsigned http_version) = 0;

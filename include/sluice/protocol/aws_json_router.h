@@ -26,7 +26,14 @@ struct RouterOptions {
   std::string default_region = "us-east-1";
   std::string version;          // reported by the health endpoint
   std::size_t body_limit = 0;   // reported in the too-large error
+  // --public-url: where clients reach sluice, for the webhook URLs it hands
+  // out; empty: "http://" and the Host header of each request.
+  std::string public_url;
 };
+
+// The start of the URLs sluice hands out: `public_url` when set, else
+// "http://" and the request's Host header ("http://localhost" without one).
+std::string BaseUrl(const net::HttpRequest& request, const std::string& public_url);
 
 // The test controls, as the router reaches them: both optional.
 struct ControlHooks {
@@ -40,6 +47,9 @@ struct ControlHooks {
   // requests they take, and how they answer them. None: controls off.
   std::function<bool(const net::HttpRequest&)> answers_later;
   std::function<void(net::HttpRequest&&, std::shared_ptr<net::Responder>)> control_async;
+  // Answers a call on a webhook's URL (/webhooks/...), controls on or off:
+  // webhooks are CodePipeline's, not a test control. None: 404.
+  std::function<net::HttpResponse(const net::HttpRequest&)> webhook;
   // Members the health document adds (events published, delivery counters);
   // answered with the controls on or off.
   std::function<nlohmann::json()> health;
@@ -53,6 +63,7 @@ class AwsJsonRouter final : public net::RequestHandler {
   net::HttpResponse Handle(net::HttpRequest&& request) override;
   net::HttpResponse Reject(net::RejectReason reason, unsigned http_version) override;
   bool IsAsync(const net::HttpRequest& request) const override;
+  bool NeedsPeerAddress(const net::HttpRequest& request) const override;
   void HandleAsync(net::HttpRequest&& request, std::shared_ptr<net::Responder> responder) override;
 
  private:
@@ -60,6 +71,7 @@ class AwsJsonRouter final : public net::RequestHandler {
   Outcome Dispatch(const net::HttpRequest& request, api::CallContext& context,
                    std::string& operation) const;
   net::HttpResponse Control(const net::HttpRequest& request) const;
+  net::HttpResponse Webhook(const net::HttpRequest& request) const;
   net::HttpResponse Health(unsigned http_version) const;
 
   const api::OperationTable& operations_;

@@ -143,6 +143,7 @@ struct SourceOrigin {
     std::uint16_t action = 0;  // index in the first stage
     std::optional<std::string> type;
     std::string value;
+    std::map<std::string, std::string> details;  // a trigger's (SourceChange::details)
   };
   std::uint64_t seed = 0;
   Clock::TimePoint created;

@@ -181,12 +181,18 @@ Result<std::string> ExecutionEngine::Start(const Scope& scope,
   for (std::size_t i = 0; i < sources.size(); ++i) {
     for (const auto& source : request.source_revisions) {
       if (source.action_name == sources[i].name) {
-        given.push_back({static_cast<std::uint16_t>(i), source.revision_type, source.revision_value});
+        given.push_back({static_cast<std::uint16_t>(i), source.revision_type, source.revision_value, {}});
       }
     }
     if (request.action_revision && request.action_revision->first == sources[i].name) {
       std::erase_if(given, [&](const SourceOrigin::Given& g) { return g.action == i; });
-      given.push_back({static_cast<std::uint16_t>(i), std::nullopt, request.action_revision->second});
+      given.push_back({static_cast<std::uint16_t>(i), std::nullopt, request.action_revision->second, {}});
+    }
+    for (auto& change : request.source_changes) {
+      if (change.action_name != sources[i].name) continue;
+      std::erase_if(given, [&](const SourceOrigin::Given& g) { return g.action == i; });
+      given.push_back({static_cast<std::uint16_t>(i), std::nullopt, change.revision_id,
+                       std::move(change.details)});
     }
   }
   if (!given.empty()) run->Extras().origin = SourceOrigin{run->seed(), run->start_time, std::move(given)};

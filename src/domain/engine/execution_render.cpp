@@ -72,13 +72,17 @@ SourceOutcome ExecutionEngine::Run::Source(const SourceOrigin& origin, std::size
   const ActionView& source = view->stages.front().actions[action];
   std::optional<std::string> type;
   std::optional<std::string> value;
+  const std::map<std::string, std::string>* details = nullptr;
   for (const SourceOrigin::Given& given : origin.given) {
     if (given.action != action) continue;
     type = given.type;
     value = given.value;
+    details = &given.details;
   }
-  return MakeSourceOutcome(source, scope->region, scope->account_id, type, value, origin.created,
-                           MixSeed(origin.seed, action));
+  SourceOutcome outcome = MakeSourceOutcome(source, scope->region, scope->account_id, type, value,
+                                            origin.created, MixSeed(origin.seed, action));
+  if (details != nullptr) ApplySourceDetails(source, *details, outcome);
+  return outcome;
 }
 
 std::vector<std::pair<std::string, std::string>> ExecutionEngine::Run::ResolvedConfiguration(

@@ -68,7 +68,10 @@ std::unique_ptr<ActionExtras> ParseExtras(const json& j) {
 json DumpOrigin(const SourceOrigin& origin) {
   json given = json::array();
   for (const auto& entry : origin.given) {
-    given.push_back({{"action", entry.action}, {"type", entry.type}, {"value", entry.value}});
+    json item = {{"action", entry.action}, {"type", entry.type}, {"value", entry.value}};
+    // Only a trigger's revisions have details; documents without them still load.
+    if (!entry.details.empty()) item["details"] = entry.details;
+    given.push_back(std::move(item));
   }
   return {{"seed", origin.seed}, {"created", origin.created}, {"given", std::move(given)}};
 }
@@ -83,6 +86,9 @@ SourceOrigin ParseOrigin(const json& j, std::size_t sources, const std::string& 
     if (given.action >= sources) Invalid(where, "a given revision names no source action");
     given.type = entry.at("type").get<std::optional<std::string>>();
     given.value = entry.at("value").get<std::string>();
+    if (entry.contains("details")) {
+      given.details = entry.at("details").get<std::map<std::string, std::string>>();
+    }
     origin.given.push_back(std::move(given));
   }
   return origin;

@@ -78,6 +78,22 @@ Status CheckRevisionType(const ActionView& action, std::string_view type) {
   return Ok{};
 }
 
+void ApplySourceDetails(const ActionView& action, const std::map<std::string, std::string>& details,
+                        SourceOutcome& outcome) {
+  for (const auto& [name, value] : details) outcome.output_variables[name] = value;
+  ArtifactRevision& revision = outcome.revision;
+  if (const auto message = details.find("CommitMessage"); message != details.end()) {
+    revision.revision_summary =
+        action.provider == "CodeStarSourceConnection"
+            ? nlohmann::json{{"ProviderType", "GitHub"}, {"CommitMessage", message->second}}.dump()
+            : message->second;
+  }
+  if (const auto tag = details.find("ImageTag"); tag != details.end() && action.provider == "ECR") {
+    revision.revision_summary = "Image tag: " + tag->second;
+  }
+  outcome.action_summary = revision.revision_summary;
+}
+
 SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& region,
                                 const std::string& account_id,
                                 const std::optional<std::string>& revision_type,

@@ -26,10 +26,10 @@ auto FindIn(Scopes& scopes, const Scope& scope, std::string_view name)
   return it == scope_it->second.end() ? nullptr : &it->second;
 }
 
-std::string WebhookUrl(const Scope& scope) {
+std::string NewWebhookToken() {
   std::string token = RandomUuid() + RandomUuid();
   std::erase(token, '-');
-  return "https://" + scope.region + ".webhooks.aws/trigger?t=" + token + "&v=1";
+  return token;
 }
 
 ServiceError InvalidAuthentication(std::string message) {
@@ -37,6 +37,11 @@ ServiceError InvalidAuthentication(std::string message) {
 }
 
 }  // namespace
+
+std::string WebhookPath(const Scope& scope, const Webhook& webhook) {
+  return "/webhooks/" + scope.region + "/" + scope.account_id + "/" + webhook.definition.name +
+         "?t=" + webhook.token + "&v=1";
+}
 
 std::string_view ToString(WebhookAuthentication authentication) {
   switch (authentication) {
@@ -133,8 +138,8 @@ Result<Webhook> WebhookRegistry::Put(const Scope& scope, WebhookDefinition defin
     return LimitExceeded(scope, limits_.max_webhooks_per_scope, "webhooks");
   }
   const std::string name = definition.name;
-  Webhook webhook{std::move(definition), WebhookUrl(scope), WebhookArn(scope, name),
-                  std::move(tags), false};
+  Webhook webhook{std::move(definition), NewWebhookToken(), WebhookArn(scope, name),
+                  std::move(tags), false, std::nullopt};
   return webhooks.emplace(name, std::move(webhook)).first->second;
 }
 
@@ -165,6 +170,12 @@ std::optional<Webhook> WebhookRegistry::Find(const Scope& scope, std::string_vie
   const Webhook* found = FindIn(scopes_, scope, name);
   if (found == nullptr) return std::nullopt;
   return *found;
+}
+
+void WebhookRegistry::MarkTriggered(const Scope& scope, std::string_view name,
+                                    Clock::TimePoint when) {
+  WriterLock lock(mutex_);
+  if (Webhook* found = FindIn(scopes_, scope, name)) found->last_triggered = when;
 }
 
 std::size_t WebhookRegistry::RemoveAll(const ScopeFilter& filter) {

@@ -46,7 +46,7 @@ class ActionTypeOpsTest : public ::testing::Test {
 
   domain::ActionTypeRegistry registry_;
   OperationTable table_;
-  CallContext context_{"req", "123456789012", "us-east-1", ""};
+  CallContext context_{"req", "123456789012", "us-east-1", "", ""};
 };
 
 TEST_F(ActionTypeOpsTest, CreateAnswersTheActionTypeShapeWithTags) {

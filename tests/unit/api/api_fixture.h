@@ -109,7 +109,7 @@ class ApiTest : public ::testing::Test {
   domain::ExecutionEngine engine_;
   domain::ExecutionService executions_{repository_, engine_};
   OperationTable table_;
-  CallContext context_{"req-1", "123456789012", "us-east-1", ""};
+  CallContext context_{"req-1", "123456789012", "us-east-1", "", ""};
 };
 
 }  // namespace sluice::api

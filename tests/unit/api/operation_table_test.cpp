@@ -32,7 +32,7 @@ class OperationTableTest : public ::testing::Test {
   }
 
   OperationTable table_;
-  CallContext context_{"req-9", "111122223333", "eu-west-1", "AKIDEXAMPLE"};
+  CallContext context_{"req-9", "111122223333", "eu-west-1", "AKIDEXAMPLE", ""};
   int calls_ = 0;
 };
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "api/api_fixture.h"
 #include "sluice/domain/registry/webhook_registry.h"
 
@@ -33,11 +35,19 @@ TEST(WebhookCodecTest, DecodeAndItemJson) {
   EXPECT_FALSE(webhook.definition.secret_token.has_value());
   ASSERT_EQ(webhook.definition.filters.size(), 2U);
   EXPECT_FALSE(webhook.definition.filters[1].match_equals.has_value());
-  webhook.url = "https://example/hook";
+  webhook.token = "abc";
   webhook.arn = "arn:hook";
-  EXPECT_EQ(WebhookItemJson(webhook), (json{{"definition", input}, {"url", "https://example/hook"}, {"arn", "arn:hook"}}));
+  const domain::Scope scope{"123456789012", "eu-west-1"};
+  const std::string base = "http://127.0.0.1:4599";
+  EXPECT_EQ(WebhookItemJson(webhook, scope, base),
+            (json{{"definition", input},
+                  {"url", "http://127.0.0.1:4599/webhooks/eu-west-1/123456789012/hook?t=abc&v=1"},
+                  {"arn", "arn:hook"}}));
   webhook.tags = {{"team", "web"}};
-  EXPECT_EQ(WebhookItemJson(webhook)["tags"], (json::array({{{"key", "team"}, {"value", "web"}}})));
+  EXPECT_EQ(WebhookItemJson(webhook, scope, base)["tags"],
+            (json::array({{{"key", "team"}, {"value", "web"}}})));
+  webhook.last_triggered = Clock::TimePoint(std::chrono::milliseconds(1'700'000'000'250));
+  EXPECT_EQ(WebhookItemJson(webhook, scope, base)["lastTriggered"], 1'700'000'000.25);
 }
 
 class WebhookOpsTest : public ApiTest {
@@ -58,7 +68,8 @@ TEST_F(WebhookOpsTest, PutAnswersTheItemWithTheSecretRedacted) {
   const json& webhook = put["webhook"];
   EXPECT_EQ(webhook["definition"], expected);
   EXPECT_EQ(webhook["arn"], "arn:aws:codepipeline:us-east-1:123456789012:webhook:hook");
-  EXPECT_EQ(webhook["url"].get<std::string>().rfind("https://us-east-1.webhooks.aws/trigger?t=", 0), 0U);
+  // The test calls carry no base URL: the path alone.
+  EXPECT_EQ(webhook["url"].get<std::string>().rfind("/webhooks/us-east-1/123456789012/hook?t=", 0), 0U);
   EXPECT_EQ(webhook["tags"], tags);
   EXPECT_EQ(webhook.size(), 4U);
 }

@@ -46,7 +46,7 @@ class ControlSurfaceTest : public ::testing::Test {
   }
   // An AWS call, as the router makes it.
   json Aws(std::string_view operation, const json& input) {
-    const api::CallContext context{"request", "000000000000", "us-east-1", {}};
+    const api::CallContext context{"request", "000000000000", "us-east-1", {}, {}};
     auto body = services_.operations().Invoke(context, *model::FindOperation(operation), input);
     EXPECT_TRUE(body.ok()) << operation << ": " << (body.ok() ? "" : body.error().message());
     return body.ok() ? json::parse(*body) : json();
@@ -268,7 +268,7 @@ TEST_F(ControlSurfaceTest, EachEndpointRefusesABadRequestClearly) {
 class StateDocumentTest : public ControlSurfaceTest {
  protected:
   json Read(app::Services& services, std::string_view operation, const json& input) {
-    const api::CallContext context{"request", "000000000000", "us-east-1", {}};
+    const api::CallContext context{"request", "000000000000", "us-east-1", {}, {}};
     auto body = services.operations().Invoke(context, *model::FindOperation(operation), input);
     EXPECT_TRUE(body.ok()) << operation;
     return body.ok() ? json::parse(*body) : json();

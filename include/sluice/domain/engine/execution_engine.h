@@ -76,6 +76,17 @@ struct SourceRevisionOverride {
   std::string revision_value;
 };
 
+// What a source change (a push, a new object version, a new image) reports
+// for one source action: the revision, and what the provider says of it.
+// `details` overrides the output variables of those names (CommitMessage,
+// AuthorDisplayName, BranchName, ETag, ImageTag, S3ObjectKey, ...), and a
+// CommitMessage becomes the revision's summary.
+struct SourceChange {
+  std::string action_name;
+  std::string revision_id;  // commit id, object version id or image digest
+  std::map<std::string, std::string> details;
+};
+
 struct StartRequest {
   ExecutionTrigger trigger;
   std::vector<ResolvedVariable> variables;  // as given by the caller
@@ -84,6 +95,8 @@ struct StartRequest {
   // PutActionRevision: the revision a source action is to use, taken as
   // given (no revision-type rules).
   std::optional<std::pair<std::string, std::string>> action_revision;  // action, revision id
+  // A trigger's source changes, taken as given (no revision-type rules).
+  std::vector<SourceChange> source_changes;
 };
 
 struct TransitionBlock {

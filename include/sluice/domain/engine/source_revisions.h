@@ -39,6 +39,12 @@ SourceOutcome MakeSourceOutcome(const ActionView& action, const std::string& reg
                                 const std::optional<std::string>& revision_value,
                                 Clock::TimePoint created, std::uint64_t seed);
 
+// Lays what a trigger reported of a revision (SourceChange::details) over a
+// generated outcome: each detail replaces the output variable of its name,
+// and a CommitMessage (or an ECR ImageTag) the revision's summary too.
+void ApplySourceDetails(const ActionView& action, const std::map<std::string, std::string>& details,
+                        SourceOutcome& outcome);
+
 // A random lower-case hex string of `length` characters.
 std::string RandomHex(std::size_t length);
 

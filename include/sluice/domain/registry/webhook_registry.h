@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/common/clock.h"
 #include "sluice/common/mutex.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/pipeline/pipeline.h"
@@ -49,11 +50,17 @@ struct WebhookDefinition {
 
 struct Webhook {
   WebhookDefinition definition;
-  std::string url;
+  std::string token;  // the secret part of its URL (WebhookPath)
   std::string arn;
   std::vector<Tag> tags;
   bool registered_with_third_party = false;
+  std::optional<Clock::TimePoint> last_triggered;  // its last call that started the pipeline
 };
+
+// Where sluice takes a webhook's calls, below the server's base URL:
+// "/webhooks/<region>/<account>/<name>?t=<token>&v=1" (AWS's own URLs end in
+// the same "?t=<token>&v=1").
+std::string WebhookPath(const Scope& scope, const Webhook& webhook);
 
 struct WebhookPage {
   std::vector<Webhook> webhooks;
@@ -87,6 +94,10 @@ class WebhookRegistry final : public TaggableResources {
                            std::optional<std::size_t> max_results) const;
 
   std::optional<Webhook> Find(const Scope& scope, std::string_view name) const;
+
+  // Records a call that started the webhook's pipeline (ListWebhooks'
+  // lastTriggered). A webhook deleted meanwhile stays deleted.
+  void MarkTriggered(const Scope& scope, std::string_view name, Clock::TimePoint when);
 
   // Deleting a webhook that does not exist succeeds, as deleting a pipeline does.
   void Delete(const Scope& scope, std::string_view name);

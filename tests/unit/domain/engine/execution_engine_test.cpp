@@ -117,7 +117,7 @@ TEST_F(ExecutionEngineTest, QueuedRunsEveryExecutionInOrder) {
   const auto view = View(ThreeStagePipeline("QUEUED"));
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
-    ids.push_back(*queued.Start(kScope, view, StartRequest{{"StartPipelineExecution", "x"}, {}, {}, {}, {}}));
+    ids.push_back(*queued.Start(kScope, view, StartRequest{{"StartPipelineExecution", "x"}, {}, {}, {}, {}, {}}));
   }
   auto stage_of = [&](const std::string& id) {
     auto e = *queued.Find(kScope, "p", id);

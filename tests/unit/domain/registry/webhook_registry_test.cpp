@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <nlohmann/json.hpp>
+
 #include <set>
 #include <thread>
 
@@ -41,15 +44,17 @@ TEST_F(WebhookRegistryTest, PutCreatesAWebhookWithUrlAndArn) {
   auto webhook = registry_.Put(scope_, Definition("hook"), {{"team", "a"}});
   ASSERT_TRUE(webhook.ok()) << webhook.error().message();
   EXPECT_EQ(webhook->arn, "arn:aws:codepipeline:eu-west-1:123456789012:webhook:hook");
-  EXPECT_EQ(webhook->url.rfind("https://eu-west-1.webhooks.aws/trigger?t=", 0), 0U);
-  EXPECT_EQ(webhook->url.substr(webhook->url.size() - 4), "&v=1");
+  EXPECT_EQ(WebhookPath(scope_, *webhook),
+            "/webhooks/eu-west-1/123456789012/hook?t=" + webhook->token + "&v=1");
+  EXPECT_EQ(webhook->token.size(), 64U);
+  EXPECT_FALSE(webhook->last_triggered.has_value());
   EXPECT_EQ(webhook->definition, Definition("hook"));
   EXPECT_EQ(webhook->tags, (std::vector<Tag>{{"team", "a"}}));
   EXPECT_FALSE(webhook->registered_with_third_party);
   // Each webhook has its own URL.
   auto other = registry_.Put(scope_, Definition("other"), {});
   ASSERT_TRUE(other.ok());
-  EXPECT_NE(other->url, webhook->url);
+  EXPECT_NE(other->token, webhook->token);
 }
 
 TEST_F(WebhookRegistryTest, PutReplacesByNameKeepingUrlAndMergingTags) {
@@ -61,7 +66,7 @@ TEST_F(WebhookRegistryTest, PutReplacesByNameKeepingUrlAndMergingTags) {
   changed.secret_token.reset();
   auto second = registry_.Put(scope_, changed, {{"env", "prod"}, {"owner", "me"}});
   ASSERT_TRUE(second.ok()) << second.error().message();
-  EXPECT_EQ(second->url, first->url);
+  EXPECT_EQ(second->token, first->token);
   EXPECT_EQ(second->definition, changed);
   EXPECT_TRUE(second->registered_with_third_party);
   EXPECT_EQ(second->tags, (std::vector<Tag>{{"team", "a"}, {"env", "prod"}, {"owner", "me"}}));
@@ -231,6 +236,30 @@ TEST_F(WebhookRegistryTest, ConcurrentPutsOfManyNamesAllLand) {
   EXPECT_EQ(registry.Tags(scope_, "shared")->size(), 1U);
 }
 
+// The state document keeps each webhook's token and lastTriggered; a
+// document from before webhooks fired holds the whole webhooks.aws URL.
+TEST_F(WebhookRegistryTest, StateKeepsTokenAndLastTriggeredAndReadsOldUrls) {
+  ASSERT_TRUE(registry_.Put(scope_, Definition("hook"), {}).ok());
+  const Clock::TimePoint when{std::chrono::milliseconds(1'700'000'000'500)};
+  registry_.MarkTriggered(scope_, "hook", when);
+  registry_.MarkTriggered(scope_, "absent", when);  // a deleted webhook stays deleted
+  nlohmann::json document = registry_.DumpState();
+  const std::string token = registry_.Find(scope_, "hook")->token;
+
+  WebhookRegistry copy{repository_};
+  copy.CommitState(copy.ParseState(document));
+  EXPECT_EQ(copy.Find(scope_, "hook")->token, token);
+  EXPECT_EQ(copy.Find(scope_, "hook")->last_triggered, when);
+  EXPECT_FALSE(copy.Find(scope_, "absent").has_value());
+
+  nlohmann::json& old = document[0]["webhook"];
+  old.erase("token");
+  old.erase("last_triggered");
+  old["url"] = "https://eu-west-1.webhooks.aws/trigger?t=" + token + "&v=1";
+  copy.CommitState(copy.ParseState(document));
+  EXPECT_EQ(copy.Find(scope_, "hook")->token, token);
+  EXPECT_FALSE(copy.Find(scope_, "hook")->last_triggered.has_value());
+}
 
 TEST(WebhookCidrTest, RecognisesIpv4AndIpv6Blocks) {
   for (const char* valid : {"10.0.0.0/8", "192.168.1.1/32", "0.0.0.0/0", "2001:db8::/32", "::1/128"}) {
