@@ -50,7 +50,11 @@ start_container
 
 if [[ $what == test ]]; then
   # CI's hard limit is 90 minutes for everything; a hang ends here instead.
-  in_container timeout 3600 bash -c 'cd /src && scripts/test.sh'
+  # The browser tests run in CI's own stage on the host instead: npm's
+  # registry is reached over HTTPS, and a network that inspects HTTPS (as
+  # CI's does) presents a certificate only the host trusts; installing
+  # Chromium in here would also cost CI minutes it does not have.
+  in_container timeout 3600 bash -c 'cd /src && SLUICE_SKIP_BROWSER_TESTS=1 scripts/test.sh'
   log "scripts/test.sh passed on a bare Debian 12"
   exit 0
 fi

@@ -117,6 +117,14 @@ done
 [[ $status == Succeeded ]] || { echo "execution $id ended $status"; exit 1; }
 log "execution $id Succeeded"
 
+log "the web console, compiled into the image's binary"
+python3 - "http://127.0.0.1:${PORT}/_sluice/ui/" <<'PY' || { echo "the console is not served"; exit 1; }
+import sys, urllib.request
+page = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode()
+assert "console.js" in page, "the page does not load console.js"
+assert urllib.request.urlopen(sys.argv[1] + "console.js", timeout=5).read(), "console.js is empty"
+PY
+
 pid=$($engine inspect "$NAME" --format '{{.State.Pid}}')
 memory=$($engine stats --no-stream --format '{{.MemUsage}}' "$NAME" 2>/dev/null || echo unknown)
 rss=$(awk '/^VmRSS/ {print $2 " " $3}' "/proc/$pid/status" 2>/dev/null || echo unknown)

@@ -3,8 +3,9 @@
 # build with warnings as errors, and in an AddressSanitizer +
 # UndefinedBehaviorSanitizer build. Both run the unit tests (GoogleTest), the
 # model staleness check and the end-to-end tests (aws-cli and boto3 against
-# the real binary). A ThreadSanitizer build then runs the concurrency tests:
-# the execution engine and the repository.
+# the real binary); the normal build also runs the web console's browser
+# tests. A ThreadSanitizer build then runs the concurrency tests: the
+# execution engine and the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,15 @@ configure_and_build() {  # configure_and_build DIR [cmake args...]
 configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=OFF
 echo "=== build: test"
 (cd build && ctest --output-on-failure -j "$jobs")
+# The web console in Debian's Chromium (Playwright; installs nodejs, npm and
+# chromium when missing). SLUICE_SKIP_BROWSER_TESTS=1 leaves them to a run
+# of their own, as CI's bare Debian container does (see docker/bare_debian.sh).
+if [[ ${SLUICE_SKIP_BROWSER_TESTS:-} == 1 ]]; then
+  echo "=== build: browser tests skipped (SLUICE_SKIP_BROWSER_TESTS=1)"
+else
+  echo "=== build: browser tests (at ${SECONDS} s)"
+  SLUICE_BIN=build/sluice scripts/browser_test.sh
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined -DCMAKE_UNITY_BUILD=ON
@@ -42,4 +52,4 @@ echo "=== build-tsan: test"
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit_tests --gtest_brief=1 \
   --gtest_filter='*Execution*:*Repository*:*Tagging*:*Webhook*:*ActionTypeRegistry*'
 echo "=== done at ${SECONDS} s"
-echo "All tests passed (normal and ASan+UBSan builds; engine, store and registries under TSan)."
+echo "All tests passed (normal and ASan+UBSan builds, the console in Chromium; engine, store and registries under TSan)."

@@ -16,6 +16,7 @@
 #include "app/init_dir.h"
 #include "app/options.h"
 #include "app/services.h"
+#include "control/console_endpoint.h"
 #include "control/control_json.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/ids.h"
@@ -103,6 +104,10 @@ int main(int argc, char** argv) {
   }
   // One line on stdout with the address, for scripts and tests to read.
   std::cout << "sluice " << kVersion << " listening on " << server.address() << std::endl;
+  // A log line on stderr, since stdout keeps its one line.
+  if (options.control) {
+    Logger(kMainLogger)->info("web console at {}{}", server.address(), control::kConsolePath);
+  }
   server.Run();  // returns after SIGINT/SIGTERM and the drain
   // No engine step after the server is gone: none may publish an event to a
   // reader whose connection the server owned.

@@ -215,8 +215,8 @@ const std::vector<Flag>& Flags() {
          return std::nullopt;
        }},
       {"--control", "SLUICE_CONTROL",
-       "on or off: the test controls under /_sluice/ (reset, outcomes, faults, clock); off "
-       "leaves only /_sluice/health (default on)",
+       "on or off: the test controls under /_sluice/ (reset, outcomes, faults, clock, events) "
+       "and the web console at /_sluice/ui/; off leaves only /_sluice/health (default on)",
        [](Options& o, const std::string& v) -> std::optional<std::string> {
          if (v != "on" && v != "off") return "--control must be on or off";
          o.control = v == "on";

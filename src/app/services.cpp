@@ -12,6 +12,7 @@
 #include "sluice/api/webhook_ops.h"
 #include "events/delivery/eventbridge_target.h"
 #include "events/delivery/http_post_target.h"
+#include "control/console_endpoint.h"
 #include "control/webhook_endpoint.h"
 #include "sluice/version.h"
 
@@ -72,7 +73,9 @@ protocol::ControlHooks Services::control_hooks() {
                          {"lastError", stats.last_error}});
     }
     events["targets"] = std::move(targets);
-    return nlohmann::json{{"events", std::move(events)}};
+    // Where the web console is, or null when the controls (and it) are off.
+    nlohmann::json console = control_on_ ? nlohmann::json(control::kConsolePath) : nlohmann::json(nullptr);
+    return nlohmann::json{{"events", std::move(events)}, {"console", std::move(console)}};
   };
   if (control_on_) {
     hooks.control = [surface = control_.get()](const net::HttpRequest& request) {

@@ -7,6 +7,11 @@ namespace sluice::control {
 
 namespace http = boost::beast::http;
 
+std::string_view PathOf(const net::HttpRequest& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  return target.substr(0, target.find('?'));
+}
+
 net::HttpResponse JsonResponse(unsigned status, const net::HttpRequest& request,
                                const nlohmann::json& body) {
   net::HttpResponse response{static_cast<http::status>(status), request.version()};

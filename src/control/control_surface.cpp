@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "control_http.h"
+#include "console_endpoint.h"
 #include "control_json.h"
 #include "source_endpoints.h"
 #include "protocol/json_body.h"
@@ -55,6 +56,7 @@ domain::ScopeFilter ReadScopeFilter(FieldReader& fields) {
 }  // namespace
 
 net::HttpResponse ControlSurface::Handle(const net::HttpRequest& request) {
+  if (IsConsolePath(PathOf(request))) return ServeConsole(request);
   try {
     unsigned status = 200;
     nlohmann::json body = Route(request, status);
@@ -65,8 +67,7 @@ net::HttpResponse ControlSurface::Handle(const net::HttpRequest& request) {
 }
 
 nlohmann::json ControlSurface::Route(const net::HttpRequest& request, unsigned& status) {
-  std::string_view path(request.target().data(), request.target().size());
-  path = path.substr(0, path.find('?'));
+  const std::string_view path = PathOf(request);
   const http::verb method = request.method();
   const std::string_view name = path.substr(kPrefix.size());
   const auto only = [&](http::verb allowed) {

@@ -34,10 +34,6 @@ constexpr std::size_t kStreamBatch = 256;
 // out that a client went away.
 constexpr std::chrono::seconds kKeepAlive{15};
 
-std::string_view PathOf(const net::HttpRequest& request) {
-  std::string_view target(request.target().data(), request.target().size());
-  return target.substr(0, target.find('?'));
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
