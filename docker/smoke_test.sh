@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds docker/Dockerfile as written, runs the image, and checks it as a user
 # would: health check, aws-cli against it (create a pipeline, start an
-# execution, wait for it to succeed), a clean stop on SIGTERM. Prints the
+# execution, wait for it to succeed), a clean stop on SIGTERM, and state kept
+# in a volume at /data across a kill -9. Prints the
 # image size, the time from `run` to the first healthy answer (in all, and from
 # the container's process start), the container's memory and the stop time.
 # Fails when the image exceeds 15 MB, when sluice takes over 100 ms from its
@@ -189,6 +190,42 @@ http "http://127.0.0.1:${INIT_PORT}/_sluice/reset" post | grep -q '"pipelines":1
   || { echo "the reset control did not remove the seeded pipeline"; exit 1; }
 log "examples/init seeded pipeline app; /_sluice/reset removed it"
 $engine rm -f "$INIT_NAME" >/dev/null
+
+log "state kept in a volume at /data (SLUICE_DATA_DIR) survives a kill -9, as the README shows"
+DATA_NAME=$NAME-data
+DATA_VOLUME=$NAME-volume
+DATA_PORT=$((PORT + 2))
+cleanup_data() {
+  $engine rm -f "$DATA_NAME" >/dev/null 2>&1 || true
+  $engine volume rm -f "$DATA_VOLUME" >/dev/null 2>&1 || true
+  cleanup
+}
+trap cleanup_data EXIT
+# A named volume takes the ownership of the image's /data (user 65532).
+$engine volume create "$DATA_VOLUME" >/dev/null
+run_with_data() {
+  $engine run -d --name "$DATA_NAME" -p "127.0.0.1:${DATA_PORT}:4599" \
+    -v "$DATA_VOLUME:/data" -e SLUICE_DATA_DIR=/data "$IMAGE" >/dev/null
+  for _ in $(seq 1 100); do
+    http "http://127.0.0.1:${DATA_PORT}/_sluice/health" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  $engine logs "$DATA_NAME"; echo "sluice with SLUICE_DATA_DIR=/data never answered"; exit 1
+}
+run_with_data
+aws --endpoint-url "http://127.0.0.1:${DATA_PORT}" codepipeline create-pipeline \
+  --cli-input-json "file://$PWD/examples/pipeline.json" >/dev/null
+$engine kill --signal KILL "$DATA_NAME" >/dev/null
+$engine rm -f "$DATA_NAME" >/dev/null
+run_with_data
+aws --endpoint-url "http://127.0.0.1:${DATA_PORT}" codepipeline list-pipelines \
+  --query 'pipelines[].name' --output text | grep -qx my-pipeline \
+  || { $engine logs "$DATA_NAME"; echo "the pipeline did not survive a kill -9 in /data"; exit 1; }
+$engine logs "$DATA_NAME" 2>&1 | grep -q 'recovered 1 pipelines' \
+  || { $engine logs "$DATA_NAME"; echo "no recovery line in the log"; exit 1; }
+log "a pipeline created before kill -9 was there after the restart on the same volume"
+$engine rm -f "$DATA_NAME" >/dev/null
+$engine volume rm -f "$DATA_VOLUME" >/dev/null
 
 if [[ -n ${SMOKE_EXPORT_BINARY:-} ]]; then
   mkdir -p "$(dirname "$SMOKE_EXPORT_BINARY")"

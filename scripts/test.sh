@@ -50,6 +50,6 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 configure_and_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread -DCMAKE_UNITY_BUILD=ON
 echo "=== build-tsan: test"
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit_tests --gtest_brief=1 \
-  --gtest_filter='*Execution*:*Repository*:*Tagging*:*Webhook*:*ActionTypeRegistry*'
+  --gtest_filter='*Execution*:*Repository*:*Tagging*:*Webhook*:*ActionTypeRegistry*:*StateJournal*:DataDir*'
 echo "=== done at ${SECONDS} s"
 echo "All tests passed (normal and ASan+UBSan builds, the console in Chromium; engine, store and registries under TSan)."

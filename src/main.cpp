@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "app/data_dir.h"
+#include "app/durable_handler.h"
 #include "app/healthcheck.h"
 #include "app/init_dir.h"
 #include "app/options.h"
@@ -71,7 +73,19 @@ int main(int argc, char** argv) {
   if (options.manual_clock) manual_clock.emplace(options.clock_start.value_or(system_clock.Now()));
   const Clock& clock = manual_clock ? static_cast<const Clock&>(*manual_clock) : system_clock;
   app::Services services(clock, options, manual_clock ? &*manual_clock : nullptr);
-  if (!options.init_dir.empty()) {
+  // --data-dir: what it holds is loaded, and every change from here on kept.
+  std::unique_ptr<persist::StateJournal> journal;
+  bool held_state = false;
+  if (!options.journal.dir.empty()) {
+    std::string error;
+    journal = app::OpenDataDir(options, services, held_state, error);
+    if (!journal) {
+      std::cerr << "sluice: " << error << "\n";
+      return 1;
+    }
+  }
+  // A data directory that holds state wins over --init-dir.
+  if (!options.init_dir.empty() && !held_state) {
     const auto load_state = [&services](const nlohmann::json& document) -> std::optional<std::string> {
       try {
         services.control().LoadState(document);
@@ -86,6 +100,7 @@ int main(int argc, char** argv) {
       std::cerr << "sluice: --init-dir " << applied.error().message() << "\n";
       return 2;
     }
+    if (journal && !app::FlushJournal(*journal)) return 1;
   }
   // The engine runs on its own thread, never on a request's. On a manual
   // clock nothing falls due by itself: the clock controls advance the engine.
@@ -94,8 +109,10 @@ int main(int argc, char** argv) {
     engine_thread = std::jthread(
         [&engine = services.engine()](std::stop_token stop) { engine.RunUntilStopped(stop); });
   }
-  auto router = std::make_shared<protocol::AwsJsonRouter>(
+  std::shared_ptr<net::RequestHandler> router = std::make_shared<protocol::AwsJsonRouter>(
       services.operations(), app::RouterOptionsFor(options), services.control_hooks());
+  // Nothing is acknowledged before it is in the journal.
+  if (journal) router = std::make_shared<app::DurableHandler>(router, *journal);
 
   net::Server server(options.server, router);
   if (auto status = server.Start(); !status) {
@@ -115,6 +132,7 @@ int main(int argc, char** argv) {
     engine_thread.request_stop();
     engine_thread.join();
   }
+  if (journal) journal->Stop();  // what the last steps changed, written and synced
   Logger(kMainLogger)->info("stopped");
   return 0;
 }

@@ -255,6 +255,33 @@ const std::vector<Flag>& Flags() {
          o.init_dir = v;
          return std::nullopt;
        }},
+      {"--data-dir", "SLUICE_DATA_DIR",
+       "a directory to keep every pipeline, execution and job in, so that they survive a "
+       "restart or a kill -9 (default: none, in memory only)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--data-dir needs a directory";
+         o.journal.dir = v;
+         return std::nullopt;
+       }},
+      {"--sync", "SLUICE_SYNC",
+       "always, batch or none: with --data-dir, whether an answer waits for its own fsync "
+       "(always), for one it shares with concurrent requests (batch), or only for the write "
+       "(none: survives a crash of sluice, not of the machine) (default batch)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto mode = persist::ParseSyncMode(v);
+         if (!mode) return "--sync must be always, batch or none";
+         o.journal.sync = *mode;
+         return std::nullopt;
+       }},
+      {"--snapshot-after", "SLUICE_SNAPSHOT_AFTER",
+       "with --data-dir, the journal size in bytes past which a snapshot is written in the "
+       "background and older journal files are removed (default 67108864)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         const auto bytes = ParseNumber<std::uint64_t>(v, 4096, std::uint64_t{1} << 40);
+         if (!bytes) return "--snapshot-after must be a number of bytes from 4096 to 1099511627776";
+         o.journal.snapshot_after = *bytes;
+         return std::nullopt;
+       }},
       {"--event-buffer", "SLUICE_EVENT_BUFFER",
        "how many of the latest events GET /_sluice/events and the stream can still read "
        "(default 10000)",
@@ -356,6 +383,10 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
       options.healthcheck = true;
       continue;
     }
+    if (arg == "--recover-truncate") {
+      options.journal.recover_truncate = true;
+      continue;
+    }
     std::string name = arg;
     std::optional<std::string> value;
     if (const auto eq = arg.find('='); eq != std::string::npos) {
@@ -399,6 +430,8 @@ std::string HelpText() {
   text +=
       "  --healthcheck           ask the sluice at --host/--port for its health; exit 0 if\n"
       "                          healthy, 1 if not (for container health checks)\n"
+      "  --recover-truncate      with --data-dir: start even when a journal is damaged in\n"
+      "                          the middle, keeping what precedes the damage\n"
       "  --version               print the version and exit\n"
       "  -h, --help              print this help and exit\n";
   return text;

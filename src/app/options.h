@@ -12,7 +12,9 @@
 #include "sluice/common/logging.h"
 #include "sluice/domain/engine/execution_engine.h"
 #include "sluice/domain/pipeline/pipeline_service.h"
+#include "persist/journal_options.h"
 #include "sluice/net/server.h"
+#include "persist/journal_options.h"
 
 namespace sluice::app {
 
@@ -31,6 +33,7 @@ struct Options {
   std::optional<Clock::TimePoint> clock_start;  // where a manual clock starts
   std::optional<std::uint64_t> seed;            // --seed: ids follow from it
   std::string init_dir;           // --init-dir: applied at start
+  persist::JournalOptions journal;  // --data-dir and how it is kept (dir empty: in memory)
   std::string public_url;         // --public-url: webhook URLs start with it (no trailing /)
   // Events (README "Events").
   std::size_t event_buffer = 10'000;         // events held for readers

@@ -26,7 +26,7 @@ Services::Services(const Clock& clock, const Options& options, FakeClock* manual
                  [this](const domain::Scope& scope, const domain::ActionTypeId& id) {
                    return action_types_.Find(scope, id);
                  }),
-      engine_(clock, options.engine, &events_, &outcomes_),
+      engine_(clock, options.engine, &changes_, &outcomes_),
       executions_(repository_, engine_),
       deploy_targets_(repository_, engine_),
       webhooks_(repository_),
@@ -75,7 +75,11 @@ protocol::ControlHooks Services::control_hooks() {
     events["targets"] = std::move(targets);
     // Where the web console is, or null when the controls (and it) are off.
     nlohmann::json console = control_on_ ? nlohmann::json(control::kConsolePath) : nlohmann::json(nullptr);
-    return nlohmann::json{{"events", std::move(events)}, {"console", std::move(console)}};
+    // What --data-dir keeps, or null in memory.
+    nlohmann::json persistence = journal_ != nullptr ? journal_->Health() : nlohmann::json(nullptr);
+    return nlohmann::json{{"events", std::move(events)},
+                          {"console", std::move(console)},
+                          {"persistence", std::move(persistence)}};
   };
   if (control_on_) {
     hooks.control = [surface = control_.get()](const net::HttpRequest& request) {
@@ -88,6 +92,66 @@ protocol::ControlHooks Services::control_hooks() {
     };
   }
   return hooks;
+}
+
+void Services::AttachJournal(persist::StateJournal& journal) {
+  journal_ = &journal;
+  repository_.SetStateMarks(&journal);
+  changes_.AttachJournal(journal);
+  action_types_.SetStateMarks(&journal);
+  webhooks_.SetStateMarks(&journal);
+  outcomes_.SetStateMarks(&journal);
+  faults_.SetStateMarks(&journal);
+}
+
+nlohmann::json Services::JournalPipeline(std::string_view account, std::string_view region,
+                                         std::string_view name, bool declaration, bool executions) {
+  const domain::Scope scope{std::string(account), std::string(region)};
+  nlohmann::json item = nlohmann::json::object();
+  if (executions) item["runtime"] = engine_.JournalRuntime(scope, name);
+  if (declaration) item["pipeline"] = repository_.DumpPipeline(scope, name);
+  return item;
+}
+
+nlohmann::json Services::Section(StateSection section) {
+  switch (section) {
+    case StateSection::kActionTypes: return action_types_.DumpState();
+    case StateSection::kWebhooks: return webhooks_.DumpState();
+    case StateSection::kOutcomes: return outcomes_.DumpState();
+    case StateSection::kFaults: return faults_.DumpState();
+  }
+  return nullptr;
+}
+
+nlohmann::json Services::Globals() {
+  nlohmann::json globals = control_->DumpGlobals();
+  globals.erase("format");
+  globals["next_job_sequence"] = engine_.NextJobSequence();
+  return globals;
+}
+
+nlohmann::json Services::Document() {
+  nlohmann::json document = control_->DumpGlobals();
+  // Runtime by runtime, each under the engine's lock only while it is read;
+  // then the declarations, newer than any run's.
+  nlohmann::json runtimes = nlohmann::json::array();
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& [scope, name] : engine_.RuntimeNames()) {
+    nlohmann::json runtime = engine_.DumpRuntime(scope, name);
+    if (runtime.is_null()) continue;  // dropped meanwhile
+    for (auto& job : runtime.at("jobs")) jobs.push_back(std::move(job));
+    runtime.erase("jobs");
+    runtimes.push_back(std::move(runtime));
+  }
+  document["engine"] = {{"pipelines", std::move(runtimes)},
+                        {"jobs", std::move(jobs)},
+                        {"next_job_sequence", engine_.NextJobSequence()}};
+  document["pipelines"] = repository_.DumpState();
+  for (const StateSection section : {StateSection::kActionTypes, StateSection::kWebhooks,
+                                     StateSection::kOutcomes, StateSection::kFaults}) {
+    document[persist::SectionName(section)] = Section(section);
+  }
+  return document;
 }
 
 std::vector<std::unique_ptr<events::delivery::EventTarget>> EventTargetsFor(const Options& options) {

@@ -20,7 +20,10 @@
 #include "events/event_hub.h"
 #include "control/fault_rules.h"
 #include "control/outcome_rules.h"
+#include "change_feed.h"
 #include "options.h"
+#include "persist/state_journal.h"
+#include "persist/state_source.h"
 #include "sluice/api/operation_table.h"
 #include "sluice/common/clock.h"
 #include "sluice/domain/registry/action_type_registry.h"
@@ -36,7 +39,7 @@
 
 namespace sluice::app {
 
-class Services {
+class Services final : public persist::StateSource {
  public:
   // `clock` must outlive the Services; `manual_clock`, if given, is the same
   // clock, which the /_sluice/clock controls move.
@@ -54,13 +57,25 @@ class Services {
   // Where the engine's changes become events.
   events::EventHub& events() { return events_; }
 
+  // --data-dir: every part marks its changes on `journal`, whose state this
+  // is (StateSource), and health reports it. Before any request.
+  void AttachJournal(persist::StateJournal& journal);
+  // StateSource, for the journal.
+  nlohmann::json JournalPipeline(std::string_view account, std::string_view region,
+                                 std::string_view name, bool declaration, bool executions) override;
+  nlohmann::json Section(StateSection section) override;
+  nlohmann::json Globals() override;
+  nlohmann::json Document() override;
+
  private:
   // Declared in dependency order: each part refers only to those above it.
   const bool control_on_;
+  persist::StateJournal* journal_ = nullptr;
   // Where events are delivered (--event-target, --eventbridge-endpoint):
   // above the hub, which offers to them, so they outlive it.
   std::vector<std::unique_ptr<events::delivery::EventTarget>> event_targets_;
-  events::EventHub events_;         // the engine's change sink
+  events::EventHub events_;
+  ChangeFeed changes_{events_};     // the engine's change sink: events, the journal
   control::OutcomeRules outcomes_;  // the engine asks them
   control::FaultRules faults_;      // the router asks them
   store::InMemoryPipelineRepository repository_;

@@ -54,7 +54,7 @@ void SetupLogging(spdlog::level::level_enum level, LogFormat format) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   sink->set_formatter(MakeFormatter(format));
   for (const char* name :
-       {kNetLogger, kProtocolLogger, kApiLogger, kEngineLogger, kEventsLogger, kMainLogger}) {
+       {kNetLogger, kProtocolLogger, kApiLogger, kEngineLogger, kEventsLogger, kJournalLogger, kMainLogger}) {
     spdlog::drop(name);
     auto logger = std::make_shared<spdlog::logger>(name, sink);
     logger->set_level(level);

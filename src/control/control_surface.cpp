@@ -2,6 +2,9 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <map>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "control_http.h"
@@ -243,25 +246,35 @@ nlohmann::json ControlSurface::Settle(const nlohmann::json& body) {
   return state;
 }
 
-nlohmann::json ControlSurface::DumpState() {
-  // No clock move halfway through the dump, and every change made so far
-  // among the events.
-  MutexLock lock(clock_mutex_);
-  parts_.engine.FlushChanges();
+nlohmann::json ControlSurface::GlobalsLocked() const {
   const IdSourceState ids = CurrentIdSource();
   return {{"format", kStateFormat},
           {"clock",
            {{"mode", parts_.manual_clock != nullptr ? "manual" : "system"},
             {"now", parts_.clock.Now().time_since_epoch().count()}}},
           {"ids", {{"seed", ids.seed ? nlohmann::json(*ids.seed) : nlohmann::json(nullptr)},
-                   {"drawn", ids.drawn}}},
-          {"pipelines", parts_.pipelines.DumpState()},
-          {"actionTypes", parts_.action_types.DumpState()},
-          {"webhooks", parts_.webhooks.DumpState()},
-          {"engine", parts_.engine.DumpState()},
-          {"outcomes", parts_.outcomes.DumpState()},
-          {"faults", parts_.faults.DumpState()},
-          {"events", parts_.events.DumpState()}};
+                   {"drawn", ids.drawn}}}};
+}
+
+nlohmann::json ControlSurface::DumpGlobals() {
+  MutexLock lock(clock_mutex_);
+  return GlobalsLocked();
+}
+
+nlohmann::json ControlSurface::DumpState() {
+  // No clock move halfway through the dump, and every change made so far
+  // among the events.
+  MutexLock lock(clock_mutex_);
+  parts_.engine.FlushChanges();
+  nlohmann::json document = GlobalsLocked();
+  document["pipelines"] = parts_.pipelines.DumpState();
+  document["actionTypes"] = parts_.action_types.DumpState();
+  document["webhooks"] = parts_.webhooks.DumpState();
+  document["engine"] = parts_.engine.DumpState();
+  document["outcomes"] = parts_.outcomes.DumpState();
+  document["faults"] = parts_.faults.DumpState();
+  document["events"] = parts_.events.DumpState();
+  return document;
 }
 
 nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
@@ -306,10 +319,17 @@ nlohmann::json ControlSurface::LoadState(const nlohmann::json& document) {
     auto staged_pipelines = parts_.pipelines.ParseState(pipelines);
     auto staged_types = parts_.action_types.ParseState(action_types);
     auto staged_webhooks = parts_.webhooks.ParseState(webhooks);
+    // One view per version, shared by its runs: a document with many runs
+    // of few pipelines parses each declaration once.
+    std::map<std::string, std::shared_ptr<const domain::PipelineView>> views;
     auto staged_engine = parts_.engine.ParseState(
         engine, [&](const domain::Scope& scope, const std::string& name, int version) {
-          return store::InMemoryPipelineRepository::StagedView(*staged_pipelines, scope, name,
-                                                               version);
+          auto& view = views[domain::ScopeKey(scope) + "/" + name + "/" + std::to_string(version)];
+          if (!view) {
+            view = store::InMemoryPipelineRepository::StagedView(*staged_pipelines, scope, name,
+                                                                 version);
+          }
+          return view;
         });
     parts_.outcomes.LoadState(outcomes, false);
     parts_.faults.LoadState(faults, false);

@@ -46,6 +46,9 @@ class ControlSurface {
 
   // GET /_sluice/state: all state as one versioned document ("format": 1).
   nlohmann::json DumpState();
+  // The document's "format", "clock" and "ids": what the journal writes with
+  // every record (src/persist/).
+  nlohmann::json DumpGlobals();
   // PUT /_sluice/state (and --init-dir): reads the whole document first and
   // replaces the state only if all of it fits; throws ControlError with the
   // reason otherwise, leaving the state untouched. Answers what it loaded.
@@ -56,6 +59,7 @@ class ControlSurface {
   nlohmann::json Reset(const nlohmann::json& body);
   nlohmann::json Complete(const nlohmann::json& body);
   nlohmann::json ClockState() const;
+  nlohmann::json GlobalsLocked() const REQUIRES(clock_mutex_);
   nlohmann::json Advance(const nlohmann::json& body);
   nlohmann::json Settle(const nlohmann::json& body);
   FakeClock& ManualClock() const;

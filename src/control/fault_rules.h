@@ -29,6 +29,7 @@ class FaultRules final : public protocol::FaultInjector {
   static std::pair<FaultRule, RuleLimits> Parse(const nlohmann::json& request);
   nlohmann::json List() const { return book_.List(); }
   nlohmann::json DumpState() const { return book_.DumpState(); }
+  void SetStateMarks(StateMarks* marks) { book_.SetStateMarks(marks, StateSection::kFaults); }
   void LoadState(const nlohmann::json& state, bool commit) {
     book_.LoadState(state, &Parse, commit);
   }

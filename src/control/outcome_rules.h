@@ -41,6 +41,7 @@ class OutcomeRules final : public domain::OutcomePolicy {
   static std::pair<OutcomeRule, RuleLimits> Parse(const nlohmann::json& request);
   nlohmann::json List() const { return book_.List(); }
   nlohmann::json DumpState() const { return book_.DumpState(); }
+  void SetStateMarks(StateMarks* marks) { book_.SetStateMarks(marks, StateSection::kOutcomes); }
   void LoadState(const nlohmann::json& state, bool commit) {
     book_.LoadState(state, &Parse, commit);
   }

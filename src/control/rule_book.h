@@ -18,6 +18,7 @@
 
 #include "sluice/common/ids.h"
 #include "sluice/common/mutex.h"
+#include "sluice/common/state_marks.h"
 #include "sluice/domain/pipeline/pipeline.h"
 
 namespace sluice::control {
@@ -55,8 +56,16 @@ class RuleBook {
   // id source, so that adding a rule does not move the seeded ids.
   explicit RuleBook(std::string prefix) : prefix_(std::move(prefix)) {}
 
+  // The journal (src/persist/): every change is marked on `marks` as
+  // `section`. Set before the book is used.
+  void SetStateMarks(StateMarks* marks, StateSection section) {
+    marks_ = marks;
+    section_ = section;
+  }
+
   std::string Add(Rule rule, RuleLimits limits, nlohmann::json spec) {
     MutexLock lock(mutex_);
+    Changed();
     std::string id = prefix_ + "-" + std::to_string(next_id_++);
     entries_.push_back({id, std::move(rule), limits, std::move(spec)});
     return id;
@@ -68,6 +77,7 @@ class RuleBook {
     MutexLock lock(mutex_);
     for (Entry& entry : entries_) {
       if (entry.Expired() || !matches(entry.rule)) continue;
+      Changed();  // its counts move
       if (++entry.matched <= entry.limits.skip) continue;
       if (entry.limits.probability && DrawUnit() >= *entry.limits.probability) continue;
       ++entry.applied;
@@ -116,6 +126,7 @@ class RuleBook {
     const auto next_id = state.at("next_id").get<std::uint64_t>();
     if (!commit) return;
     MutexLock lock(mutex_);
+    Changed();
     entries_ = std::move(entries);
     next_id_ = next_id;
   }
@@ -137,6 +148,7 @@ class RuleBook {
     MutexLock lock(mutex_);
     const auto before = entries_.size();
     std::erase_if(entries_, [&](const Entry& entry) { return remove(entry.id, entry.rule); });
+    if (entries_.size() != before) Changed();
     return before - entries_.size();
   }
 
@@ -151,7 +163,13 @@ class RuleBook {
     bool Expired() const { return limits.times && applied >= *limits.times; }
   };
 
+  void Changed() const {
+    if (marks_ != nullptr) marks_->SectionChanged(section_);
+  }
+
   const std::string prefix_;
+  StateMarks* marks_ = nullptr;
+  StateSection section_ = StateSection::kOutcomes;
   mutable Mutex mutex_;
   std::vector<Entry> entries_ GUARDED_BY(mutex_);
   std::uint64_t next_id_ GUARDED_BY(mutex_) = 1;

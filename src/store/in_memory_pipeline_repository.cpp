@@ -47,6 +47,7 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::Insert(const domain::Scope&
   stored.arn = domain::PipelineArn(scope, name);
   stored.versions.push_back(std::move(pipeline.declaration));
   stored.tags = std::move(pipeline.tags);
+  Mark(scope, name);
   return Snapshot(stored, 1);
 }
 
@@ -64,6 +65,7 @@ Result<PipelineSnapshot> InMemoryPipelineRepository::AddVersion(
   stored.summary.type = type;
   stored.summary.mode = mode;
   stored.summary.updated = now;
+  Mark(scope, name);
   return Snapshot(stored, version);
 }
 
@@ -109,6 +111,10 @@ Result<std::shared_ptr<const domain::PipelineView>> InMemoryPipelineRepository::
   return view;
 }
 
+void InMemoryPipelineRepository::Mark(const domain::Scope& scope, std::string_view name) const {
+  if (marks_ != nullptr) marks_->PipelineChanged(scope.account_id, scope.region, name);
+}
+
 bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_view name) {
   WriterLock lock(mutex_);
   const auto scope_it = scopes_.find(ScopeKey(scope));
@@ -116,11 +122,20 @@ bool InMemoryPipelineRepository::Remove(const domain::Scope& scope, std::string_
   const auto it = scope_it->second.find(name);
   if (it == scope_it->second.end()) return false;
   scope_it->second.erase(it);
+  Mark(scope, name);
   return true;
 }
 
 std::size_t InMemoryPipelineRepository::RemoveAll(const domain::ScopeFilter& filter) {
   WriterLock lock(mutex_);
+  if (marks_ != nullptr) {
+    for (const auto& [key, pipelines] : scopes_) {
+      const auto slash = key.find('/');
+      const domain::Scope scope{key.substr(0, slash), key.substr(slash + 1)};
+      if (!filter.Matches(scope)) continue;
+      for (const auto& [name, stored] : pipelines) Mark(scope, name);
+    }
+  }
   return domain::EraseScopes(scopes_, filter, [](const Pipelines& pipelines) {
     return pipelines.size();
   });
@@ -156,6 +171,7 @@ bool InMemoryPipelineRepository::EditTags(const domain::Scope& scope, std::strin
   if (stored == nullptr) return false;
   // The edit leaves the tags alone when it fails; its outcome is the caller's.
   static_cast<void>(edit(stored->tags));
+  Mark(scope, name);
   return true;
 }
 

@@ -16,20 +16,31 @@ struct InMemoryPipelineRepository::StagedState {
   Scopes scopes;
 };
 
+json InMemoryPipelineRepository::EntryJson(const domain::Scope& scope, const StoredPipeline& stored) {
+  return {{"scope", scope},
+          {"summary", stored.summary},
+          {"arn", stored.arn},
+          {"versions", stored.versions},
+          {"tags", stored.tags}};
+}
+
 json InMemoryPipelineRepository::DumpState() const {
   ReaderLock lock(mutex_);
   json pipelines = json::array();
   for (const auto& [key, scope_pipelines] : scopes_) {
-    for (const auto& [name, stored] : scope_pipelines) {
-      const auto slash = key.find('/');
-      pipelines.push_back({{"scope", domain::Scope{key.substr(0, slash), key.substr(slash + 1)}},
-                           {"summary", stored.summary},
-                           {"arn", stored.arn},
-                           {"versions", stored.versions},
-                           {"tags", stored.tags}});
-    }
+    const auto slash = key.find('/');
+    const domain::Scope scope{key.substr(0, slash), key.substr(slash + 1)};
+    for (const auto& [name, stored] : scope_pipelines) pipelines.push_back(EntryJson(scope, stored));
   }
   return pipelines;
+}
+
+json InMemoryPipelineRepository::DumpPipeline(const domain::Scope& scope, std::string_view name) const {
+  ReaderLock lock(mutex_);
+  const Pipelines* pipelines = FindScope(scope);
+  if (pipelines == nullptr) return nullptr;
+  const auto it = pipelines->find(name);
+  return it == pipelines->end() ? json(nullptr) : EntryJson(scope, it->second);
 }
 
 std::shared_ptr<InMemoryPipelineRepository::StagedState> InMemoryPipelineRepository::ParseState(
@@ -82,6 +93,7 @@ std::shared_ptr<const domain::PipelineView> InMemoryPipelineRepository::StagedVi
 void InMemoryPipelineRepository::CommitState(std::shared_ptr<StagedState> staged) {
   WriterLock lock(mutex_);
   scopes_ = std::move(staged->scopes);
+  if (marks_ != nullptr) marks_->AllChanged();
 }
 
 }  // namespace sluice::store

@@ -15,6 +15,7 @@ inline constexpr const char* kApiLogger = "api";
 inline constexpr const char* kEngineLogger = "engine";
 inline constexpr const char* kEventsLogger = "events";
 inline constexpr const char* kMainLogger = "sluice";
+inline constexpr const char* kJournalLogger = "journal";
 
 enum class LogFormat { kText, kJson };
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sluice/common/mutex.h"
+#include "sluice/common/state_marks.h"
 #include "sluice/domain/pipeline/pipeline_repository.h"
 
 namespace sluice::store {
@@ -50,6 +51,12 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
                                                                 int version);
   void CommitState(std::shared_ptr<StagedState> staged);
 
+  // The journal (src/persist/): every change is marked on `marks`, by
+  // pipeline. Set before the repository is used.
+  void SetStateMarks(StateMarks* marks) { marks_ = marks; }
+  // One pipeline as DumpState() has it; null when there is none.
+  nlohmann::json DumpPipeline(const domain::Scope& scope, std::string_view name) const;
+
  private:
   struct StoredPipeline {
     domain::PipelineSummary summary;
@@ -68,6 +75,10 @@ class InMemoryPipelineRepository final : public domain::PipelineRepository {
   const Pipelines* FindScope(const domain::Scope& scope) const REQUIRES_SHARED(mutex_);
   StoredPipeline* FindPipeline(const domain::Scope& scope, std::string_view name)
       REQUIRES(mutex_);
+  void Mark(const domain::Scope& scope, std::string_view name) const REQUIRES(mutex_);
+  static nlohmann::json EntryJson(const domain::Scope& scope, const StoredPipeline& stored);
+
+  StateMarks* marks_ = nullptr;
 
   mutable SharedMutex mutex_;
   Scopes scopes_ GUARDED_BY(mutex_);

@@ -230,6 +230,7 @@ struct ExecutionEngine::Run {
 
 struct ExecutionEngine::PipelineRuntime {
   Scope scope;
+  std::string name;  // the pipeline's
   std::deque<std::unique_ptr<Run>> runs;  // every retained run, in start order
   // The runs still in progress, in start order: all the engine's work is on
   // these, so its cost follows the executions in flight, not those retained.
@@ -245,6 +246,14 @@ struct ExecutionEngine::PipelineRuntime {
   std::map<std::string, TransitionBlock, std::less<>> outbound_blocks;
   // The latest trigger: runs started alike share it.
   std::shared_ptr<const ExecutionTrigger> last_trigger;
+  // Since the journal last wrote this runtime out (execution_journal.cpp):
+  // the runs that ended (with the active ones, all that can have changed),
+  // and the runs retired.
+  std::vector<Uuid> settled;
+  std::vector<Uuid> retired;
+  // Whether the journal has written this runtime out (or read it back): its
+  // first record must replace whatever a pipeline of that name had before.
+  bool journaled = false;
 
   Run* Find(std::string_view id) const {
     const auto parsed = Uuid::Parse(id);

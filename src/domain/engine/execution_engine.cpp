@@ -83,14 +83,27 @@ ExecutionEngine::PipelineRuntime& ExecutionEngine::RuntimeFor(const Scope& scope
   if (!slot) {
     slot = std::make_unique<PipelineRuntime>();
     slot->scope = scope;
+    slot->name = std::string(pipeline);
   }
+  Mark(*slot);
   return *slot;
 }
 
 ExecutionEngine::PipelineRuntime* ExecutionEngine::FindRuntime(const Scope& scope,
                                                                std::string_view pipeline) {
   const auto it = pipelines_.find(RuntimeKey(scope, pipeline));
-  return it == pipelines_.end() ? nullptr : it->second.get();
+  if (it == pipelines_.end()) return nullptr;
+  // Whoever asks for a runtime it may change is taken to change it.
+  Mark(*it->second);
+  return it->second.get();
+}
+
+void ExecutionEngine::Mark(const PipelineRuntime& runtime) const {
+  Record(RuntimeChange{runtime.scope, runtime.name});
+}
+
+void ExecutionEngine::MarkJob(const Job& job) const {
+  Record(RuntimeChange{job.scope, job.pipeline_name});
 }
 
 const ExecutionEngine::PipelineRuntime* ExecutionEngine::FindRuntime(
@@ -502,6 +515,7 @@ void ExecutionEngine::Finish(PipelineRuntime& runtime, Run& run, ExecutionStatus
     }
   }
   std::erase(runtime.active, &run);
+  runtime.settled.push_back(run.id);
   ++runtime.finished;
   if (runtime.active.empty()) busy_.erase(&runtime);
   // What only a running execution needs goes now, unless a retry may
@@ -541,6 +555,7 @@ void ExecutionEngine::Retire(PipelineRuntime& runtime) {
       for (const std::string& job : run.extras->jobs) jobs_.erase(job);
     }
     runtime.by_id.erase(run.id);
+    runtime.retired.push_back(run.id);
     it = runtime.runs.erase(it);
     --runtime.finished;
   }
@@ -559,6 +574,7 @@ void ExecutionEngine::Advance() {
       StageRecord& stage_run = run.stages.back();
       if (!stage_run.conditions.empty() &&
           stage_run.conditions.back().status == ConditionStatus::kInProgress) {
+        Mark(*runtime);
         AdvanceCondition(*runtime, run, now);
         continue;
       }
@@ -573,7 +589,10 @@ void ExecutionEngine::Advance() {
           completed_any = true;
         }
       }
-      if (completed_any) FinishGroupIfDone(*runtime, run);
+      if (completed_any) {
+        Mark(*runtime);
+        FinishGroupIfDone(*runtime, run);
+      }
     }
     Retire(*runtime);
   }
@@ -808,6 +827,7 @@ EngineRemoval ExecutionEngine::RemoveAll(const ScopeFilter& filter) {
 }
 
 std::size_t ExecutionEngine::Drop(Runtimes::iterator runtime) {
+  Mark(*runtime->second);
   // Off the busy list first: no engine step runs for these executions again.
   busy_.erase(runtime->second.get());
   std::size_t jobs = 0;

@@ -165,6 +165,7 @@ std::vector<Job> ExecutionEngine::PollJobs(const Scope& scope, JobKind kind,
     if (dispatched.size() == max_batch) break;
     job->status = JobStatus::kDispatched;
     job->nonce = RandomUuid();
+    MarkJob(*job);
     dispatched.push_back(*job);
   }
   return dispatched;
@@ -180,7 +181,10 @@ Result<JobStatus> ExecutionEngine::AcknowledgeJob(const Scope& scope, std::strin
   if (job.nonce.empty() || job.nonce != nonce) {
     return InvalidNonce(job.id);
   }
-  if (job.status == JobStatus::kDispatched) job.status = JobStatus::kInProgress;
+  if (job.status == JobStatus::kDispatched) {
+    job.status = JobStatus::kInProgress;
+    MarkJob(job);
+  }
   return job.status;
 }
 
@@ -198,6 +202,7 @@ Status ExecutionEngine::SucceedJob(const Scope& scope, std::string_view job_id, 
   auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
+  MarkJob(job);
   if (success.continuation_token && !success.output_variables.empty()) {
     return ServiceError::Validation(
         "Output variables can only be given with the final result, not with a continuation token");
@@ -239,6 +244,7 @@ Status ExecutionEngine::FailJob(const Scope& scope, std::string_view job_id,
   auto found = FindOpenJob(scope, job_id, client_token);
   if (!found) return found.error();
   Job& job = **found;
+  MarkJob(job);
   job.status = JobStatus::kFailed;
   auto [runtime, run, action] = TargetOf(job);
   if (action == nullptr) return Ok{};

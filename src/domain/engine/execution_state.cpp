@@ -96,81 +96,102 @@ SourceOrigin ParseOrigin(const json& j, std::size_t sources, const std::string& 
 
 }  // namespace
 
+json ExecutionEngine::RuntimeJson(const PipelineRuntime& runtime,
+                                  const std::vector<const Run*>& picked) const {
+  json runs = json::array();
+  json jobs = json::array();
+  for (const Run* run_pointer : picked) {
+    const Run& run = *run_pointer;
+    json stages = json::array();
+    for (const StageRecord& stage : run.stages) {
+      json actions = json::array();
+      for (std::size_t a = 0; a < stage.actions.size(); ++a) {
+        const ActionRecord& action = stage.actions[a];
+        const std::size_t inputs = run.ActionOf(stage, action).input_artifacts.size();
+        json codes = json::array();
+        for (std::size_t i = 0; i < inputs; ++i) codes.push_back(action.inputs[i]);
+        actions.push_back({{"action", action.action},
+                           {"id", action.id},
+                           {"status", action.status},
+                           {"replaced", action.replaced},
+                           {"start_time", action.start_time},
+                           {"last_update_time", action.last_update_time},
+                           {"due", action.due},
+                           {"deadline", action.deadline},
+                           {"inputs", std::move(codes)},
+                           {"extras", action.extras ? DumpExtras(*action.extras) : json(nullptr)}});
+      }
+      stages.push_back({{"stage", stage.stage},
+                        {"status", stage.status},
+                        {"current_run_order", stage.current_run_order},
+                        {"retry_mode", stage.retry_mode},
+                        {"manual_retries", stage.manual_retries},
+                        {"auto_retries", stage.auto_retries},
+                        {"last_retry", stage.last_retry},
+                        {"conditions", stage.conditions},
+                        {"actions", std::move(actions)}});
+    }
+    json extras = nullptr;
+    if (run.extras) {
+      const RunExtras& given = *run.extras;
+      extras = {{"stop_reason", given.stop_reason},
+                {"variables", given.variables},
+                {"rollback_target", given.rollback_target},
+                {"origin", given.origin ? DumpOrigin(*given.origin) : json(nullptr)},
+                {"jobs", given.jobs},
+                {"client_request_token", given.client_request_token}};
+    }
+    json running = nullptr;
+    if (run.running) {
+      running = {{"variables", run.running->variables}, {"artifacts", run.running->artifacts}};
+    }
+    runs.push_back({{"version", run.view->version},
+                    {"trigger", *run.trigger},
+                    {"id", run.id},
+                    {"sequence", run.sequence},
+                    {"start_time", run.start_time},
+                    {"last_update_time", run.last_update_time},
+                    {"status_summary", run.status_summary},
+                    {"status", run.status},
+                    {"cancel_when_idle", run.cancel_when_idle},
+                    {"waiting_for_stage", run.waiting_for_stage},
+                    {"only_stage", run.only_stage},
+                    {"stages", std::move(stages)},
+                    {"extras", std::move(extras)},
+                    {"running", std::move(running)}});
+    if (run.extras) {
+      for (const std::string& id : run.extras->jobs) {
+        if (const auto job = jobs_.find(id); job != jobs_.end()) jobs.push_back(job->second);
+      }
+    }
+  }
+  json holders = json::object();
+  for (const auto& [stage, id] : runtime.holders) holders[stage] = id;
+  return {{"scope", runtime.scope},
+          {"pipeline", runtime.name},
+          {"next_sequence", runtime.next_sequence},
+          {"holders", std::move(holders)},
+          {"tokens", runtime.tokens},
+          {"inbound_blocks", runtime.inbound_blocks},
+          {"outbound_blocks", runtime.outbound_blocks},
+          {"runs", std::move(runs)},
+          {"jobs", std::move(jobs)}};
+}
+
+std::vector<const ExecutionEngine::Run*> ExecutionEngine::AllRuns(const PipelineRuntime& runtime) {
+  std::vector<const Run*> runs;
+  runs.reserve(runtime.runs.size());
+  for (const auto& run : runtime.runs) runs.push_back(run.get());
+  return runs;
+}
+
 json ExecutionEngine::DumpState() const {
   ChangeLock lock(*this);
   json runtimes = json::array();
   for (const auto& [key, runtime] : pipelines_) {
-    json runs = json::array();
-    for (const auto& run_pointer : runtime->runs) {
-      const Run& run = *run_pointer;
-      json stages = json::array();
-      for (const StageRecord& stage : run.stages) {
-        json actions = json::array();
-        for (std::size_t a = 0; a < stage.actions.size(); ++a) {
-          const ActionRecord& action = stage.actions[a];
-          const std::size_t inputs = run.ActionOf(stage, action).input_artifacts.size();
-          json codes = json::array();
-          for (std::size_t i = 0; i < inputs; ++i) codes.push_back(action.inputs[i]);
-          actions.push_back({{"action", action.action},
-                             {"id", action.id},
-                             {"status", action.status},
-                             {"replaced", action.replaced},
-                             {"start_time", action.start_time},
-                             {"last_update_time", action.last_update_time},
-                             {"due", action.due},
-                             {"deadline", action.deadline},
-                             {"inputs", std::move(codes)},
-                             {"extras", action.extras ? DumpExtras(*action.extras) : json(nullptr)}});
-        }
-        stages.push_back({{"stage", stage.stage},
-                          {"status", stage.status},
-                          {"current_run_order", stage.current_run_order},
-                          {"retry_mode", stage.retry_mode},
-                          {"manual_retries", stage.manual_retries},
-                          {"auto_retries", stage.auto_retries},
-                          {"last_retry", stage.last_retry},
-                          {"conditions", stage.conditions},
-                          {"actions", std::move(actions)}});
-      }
-      json extras = nullptr;
-      if (run.extras) {
-        const RunExtras& given = *run.extras;
-        extras = {{"stop_reason", given.stop_reason},
-                  {"variables", given.variables},
-                  {"rollback_target", given.rollback_target},
-                  {"origin", given.origin ? DumpOrigin(*given.origin) : json(nullptr)},
-                  {"jobs", given.jobs},
-                  {"client_request_token", given.client_request_token}};
-      }
-      json running = nullptr;
-      if (run.running) {
-        running = {{"variables", run.running->variables}, {"artifacts", run.running->artifacts}};
-      }
-      runs.push_back({{"version", run.view->version},
-                      {"trigger", *run.trigger},
-                      {"id", run.id},
-                      {"sequence", run.sequence},
-                      {"start_time", run.start_time},
-                      {"last_update_time", run.last_update_time},
-                      {"status_summary", run.status_summary},
-                      {"status", run.status},
-                      {"cancel_when_idle", run.cancel_when_idle},
-                      {"waiting_for_stage", run.waiting_for_stage},
-                      {"only_stage", run.only_stage},
-                      {"stages", std::move(stages)},
-                      {"extras", std::move(extras)},
-                      {"running", std::move(running)}});
-    }
-    json holders = json::object();
-    for (const auto& [stage, id] : runtime->holders) holders[stage] = id;
-    runtimes.push_back({{"scope", runtime->scope},
-                        {"pipeline", key.substr(ScopeKey(runtime->scope).size() + 1)},
-                        {"next_sequence", runtime->next_sequence},
-                        {"holders", std::move(holders)},
-                        {"tokens", runtime->tokens},
-                        {"inbound_blocks", runtime->inbound_blocks},
-                        {"outbound_blocks", runtime->outbound_blocks},
-                        {"runs", std::move(runs)}});
+    json entry = RuntimeJson(*runtime, AllRuns(*runtime));
+    entry.erase("jobs");  // the document keeps them in one list, below
+    runtimes.push_back(std::move(entry));
   }
   json jobs = json::array();
   for (const auto& [id, job] : jobs_) jobs.push_back(job);
@@ -188,6 +209,8 @@ std::shared_ptr<ExecutionEngine::StagedState> ExecutionEngine::ParseState(
     auto runtime = std::make_unique<PipelineRuntime>();
     runtime->scope = ReadAt<Scope>(entry.at("scope"), where_pipeline + ".scope");
     const auto name = ReadAt<std::string>(entry.at("pipeline"), where_pipeline + ".pipeline");
+    runtime->name = name;
+    runtime->journaled = true;  // read from a document: the journal has it
     runtime->next_sequence = ReadAt<std::uint64_t>(entry.at("next_sequence"), where_pipeline);
     runtime->tokens = ReadAt<std::map<std::string, std::string, std::less<>>>(entry.at("tokens"),
                                                                              where_pipeline);

@@ -71,6 +71,7 @@ void ExecutionEngine::DeliverPending() const {
             if constexpr (std::is_same_v<Kind, ExecutionChange>) changes_->ExecutionChanged(c);
             if constexpr (std::is_same_v<Kind, StageChange>) changes_->StageChanged(c);
             if constexpr (std::is_same_v<Kind, ActionChange>) changes_->ActionChanged(c);
+            if constexpr (std::is_same_v<Kind, RuntimeChange>) changes_->RuntimeChanged(c);
           },
           change);
     } catch (const std::exception& error) {

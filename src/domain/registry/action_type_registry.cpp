@@ -99,6 +99,7 @@ Result<ActionType> ActionTypeRegistry::CreateCustom(const Scope& scope, ActionTy
   definition.id.owner = "Custom";
   if (auto checked = CheckCounts(definition); !checked) return checked.error();
   const MutexLock lock(mutex_);
+  Changed();
   ScopeTypes& types = scopes_[ScopeKey(scope)];
   const std::string key = SortKey(definition.id);
   if (const auto it = types.custom.find(key); it != types.custom.end()) {
@@ -132,6 +133,7 @@ Result<ActionType> ActionTypeRegistry::CreateCustom(const Scope& scope, ActionTy
 
 std::size_t ActionTypeRegistry::RemoveAll(const ScopeFilter& filter) {
   const MutexLock lock(mutex_);
+  Changed();
   return EraseScopes(scopes_, filter, [](const ScopeTypes& types) {
     std::size_t live = 0;
     for (const auto& [key, entry] : types.custom) live += entry.deleted ? 0 : 1;
@@ -144,6 +146,7 @@ void ActionTypeRegistry::DeleteCustom(const Scope& scope, std::string_view categ
   const ActionTypeId id{std::string(category), "Custom", std::string(provider),
                         std::string(version)};
   const MutexLock lock(mutex_);
+  Changed();
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return;
   if (const auto it = scope_it->second.custom.find(SortKey(id));
@@ -221,6 +224,7 @@ Result<ActionType> ActionTypeRegistry::Get(const Scope& scope, const ActionTypeI
 Status ActionTypeRegistry::Update(const Scope& scope, ActionType declaration) {
   if (auto checked = CheckCounts(declaration); !checked) return checked.error();
   const MutexLock lock(mutex_);
+  Changed();
   auto current = FindLocked(scope, declaration.id);
   if (!current || current->id.owner == "Custom") return NotFound(declaration.id);
   if (current->id.owner == "AWS") {
@@ -253,6 +257,7 @@ std::optional<std::vector<Tag>> ActionTypeRegistry::Tags(const Scope& scope,
 
 bool ActionTypeRegistry::EditTags(const Scope& scope, std::string_view id, const TagEdit& edit) {
   const MutexLock lock(mutex_);
+  Changed();
   CustomEntry* entry = LiveCustomIn(scopes_, scope, id);
   if (entry == nullptr) return false;
   // The edit leaves the tags alone when it fails; its outcome is the caller's.

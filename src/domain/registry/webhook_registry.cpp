@@ -124,6 +124,7 @@ Result<Webhook> WebhookRegistry::Put(const Scope& scope, WebhookDefinition defin
                                      std::vector<Tag> tags) {
   if (auto status = CheckDefinition(scope, definition); !status) return status.error();
   WriterLock lock(mutex_);
+  Changed();
   Webhooks& webhooks = scopes_[ScopeKey(scope)];
   const auto it = webhooks.find(definition.name);
   if (it != webhooks.end()) {
@@ -175,16 +176,19 @@ std::optional<Webhook> WebhookRegistry::Find(const Scope& scope, std::string_vie
 void WebhookRegistry::MarkTriggered(const Scope& scope, std::string_view name,
                                     Clock::TimePoint when) {
   WriterLock lock(mutex_);
+  Changed();
   if (Webhook* found = FindIn(scopes_, scope, name)) found->last_triggered = when;
 }
 
 std::size_t WebhookRegistry::RemoveAll(const ScopeFilter& filter) {
   WriterLock lock(mutex_);
+  Changed();
   return EraseScopes(scopes_, filter, [](const Webhooks& webhooks) { return webhooks.size(); });
 }
 
 void WebhookRegistry::Delete(const Scope& scope, std::string_view name) {
   WriterLock lock(mutex_);
+  Changed();
   const auto scope_it = scopes_.find(ScopeKey(scope));
   if (scope_it == scopes_.end()) return;
   if (const auto it = scope_it->second.find(name); it != scope_it->second.end()) {
@@ -198,6 +202,7 @@ Status WebhookRegistry::SetRegistered(const Scope& scope, const std::optional<st
     return WebhookNameRequired();
   }
   WriterLock lock(mutex_);
+  Changed();
   Webhook* webhook = FindIn(scopes_, scope, *name);
   if (webhook == nullptr) return WebhookNotFound(scope, *name);
   webhook->registered_with_third_party = registered;
@@ -223,6 +228,7 @@ std::optional<std::vector<Tag>> WebhookRegistry::Tags(const Scope& scope,
 
 bool WebhookRegistry::EditTags(const Scope& scope, std::string_view name, const TagEdit& edit) {
   WriterLock lock(mutex_);
+  Changed();
   Webhook* webhook = FindIn(scopes_, scope, name);
   if (webhook == nullptr) return false;
   // The edit leaves the tags alone when it fails; its outcome is the caller's.

@@ -1,7 +1,8 @@
 // ChangeSink: the one feed through which state changes leave the engine.
 //
 // The engine records each change as it is made (an execution, a stage run or
-// an action run began or changed status) and hands the records to its sink
+// an action run began or changed status; anything of a pipeline's executions
+// changed) and hands the records to its sink
 // after it has released its lock, in the order the changes were made. So a
 // sink may take its time and its own locks; it must not call back into the
 // engine (the engine's publisher holds its own lock while delivering).
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <variant>
 
 #include "sluice/common/clock.h"
@@ -65,7 +67,15 @@ struct ActionChange {
   ActionRun run;  // the action run as it is after the change
 };
 
-using Change = std::variant<ExecutionChange, StageChange, ActionChange>;
+// Something of a pipeline's executions changed, whatever it was: a status, a
+// job's nonce, an approver's summary, a transition block, a token. No event
+// follows from it; a journal writes the pipeline's executions out again.
+struct RuntimeChange {
+  Scope scope;
+  std::string pipeline;
+};
+
+using Change = std::variant<ExecutionChange, StageChange, ActionChange, RuntimeChange>;
 
 class ChangeSink {
  public:
@@ -73,6 +83,7 @@ class ChangeSink {
   virtual void ExecutionChanged(const ExecutionChange& change) { (void)change; }
   virtual void StageChanged(const StageChange& change) { (void)change; }
   virtual void ActionChanged(const ActionChange& change) { (void)change; }
+  virtual void RuntimeChanged(const RuntimeChange& change) { (void)change; }
 };
 
 }  // namespace sluice::domain

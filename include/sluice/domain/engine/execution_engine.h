@@ -316,12 +316,33 @@ class ExecutionEngine {
   // them afterwards, and their tokens and job ids name nothing.
   EngineRemoval RemoveAll(const ScopeFilter& filter);
 
+  // One pipeline's executions as the journal writes them: the runtime's own
+  // members but the idempotency tokens (they follow from the runs), only the
+  // runs that can have changed since the last call (those in progress and
+  // those that ended since) with their jobs, and the ids of the runs retired
+  // since ("retired"). Null: the pipeline has no executions. RecoveredState (src/persist/) merges it into a state
+  // document.
+  nlohmann::json JournalRuntime(const Scope& scope, std::string_view pipeline);
+  // Every pipeline with executions, and one runtime whole (runs and jobs):
+  // a snapshot takes them one at a time, so no request waits for all.
+  std::vector<std::pair<Scope, std::string>> RuntimeNames() const;
+  nlohmann::json DumpRuntime(const Scope& scope, std::string_view pipeline) const;
+  std::uint64_t NextJobSequence() const;
+
  private:
   struct Run;
   struct PipelineRuntime;
   using Runtimes = std::map<std::string, std::unique_ptr<PipelineRuntime>, std::less<>>;
 
   PipelineRuntime& RuntimeFor(const Scope& scope, std::string_view pipeline) REQUIRES(mutex_);
+  // Records a RuntimeChange (change_sink.h) for the runtime, or the job's.
+  void Mark(const PipelineRuntime& runtime) const REQUIRES(mutex_);
+  void MarkJob(const Job& job) const REQUIRES(mutex_);
+  // A runtime as the state document has it, with the runs given and, under
+  // "jobs", those runs' jobs.
+  nlohmann::json RuntimeJson(const PipelineRuntime& runtime, const std::vector<const Run*>& runs) const
+      REQUIRES(mutex_);
+  static std::vector<const Run*> AllRuns(const PipelineRuntime& runtime);
   // Drops a runtime with its runs and their jobs; returns how many jobs went.
   std::size_t Drop(Runtimes::iterator runtime) REQUIRES(mutex_);
   // The pipeline's runtime; null when it has never run.

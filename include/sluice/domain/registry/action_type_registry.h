@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sluice/common/mutex.h"
+#include "sluice/common/state_marks.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/registry/action_type.h"
 #include "sluice/domain/pipeline/pipeline.h"
@@ -80,6 +81,10 @@ class ActionTypeRegistry : public TaggableResources {
   std::optional<std::vector<Tag>> Tags(const Scope& scope, std::string_view id) const override;
   bool EditTags(const Scope& scope, std::string_view id, const TagEdit& edit) override;
 
+  // The journal (src/persist/): every change is marked on `marks`. Set
+  // before the registry is used.
+  void SetStateMarks(StateMarks* marks) { marks_ = marks; }
+
  private:
   struct CustomEntry {
     ActionType type;
@@ -101,6 +106,10 @@ class ActionTypeRegistry : public TaggableResources {
   const ActionTypeRegistryLimits limits_;
   mutable Mutex mutex_;
   std::map<std::string, ScopeTypes> scopes_ GUARDED_BY(mutex_);
+  void Changed() const {
+    if (marks_ != nullptr) marks_->SectionChanged(StateSection::kActionTypes);
+  }
+  StateMarks* marks_ = nullptr;
 };
 
 }  // namespace sluice::domain

@@ -19,6 +19,7 @@
 
 #include "sluice/common/clock.h"
 #include "sluice/common/mutex.h"
+#include "sluice/common/state_marks.h"
 #include "sluice/common/result.h"
 #include "sluice/domain/pipeline/pipeline.h"
 #include "sluice/domain/pipeline/pipeline_repository.h"
@@ -120,6 +121,10 @@ class WebhookRegistry final : public TaggableResources {
   std::optional<std::vector<Tag>> Tags(const Scope& scope, std::string_view name) const override;
   bool EditTags(const Scope& scope, std::string_view name, const TagEdit& edit) override;
 
+  // The journal (src/persist/): every change is marked on `marks`. Set
+  // before the registry is used.
+  void SetStateMarks(StateMarks* marks) { marks_ = marks; }
+
  private:
   // Key: "account/region", then the webhook's name.
   using Webhooks = std::map<std::string, Webhook, std::less<>>;
@@ -131,6 +136,10 @@ class WebhookRegistry final : public TaggableResources {
   WebhookLimits limits_;
   mutable SharedMutex mutex_;
   std::map<std::string, Webhooks, std::less<>> scopes_ GUARDED_BY(mutex_);
+  void Changed() const {
+    if (marks_ != nullptr) marks_->SectionChanged(StateSection::kWebhooks);
+  }
+  StateMarks* marks_ = nullptr;
 };
 
 }  // namespace sluice::domain
