@@ -86,7 +86,7 @@ def prepare(server):
     return execution_id
 
 
-def one_round(kinds, args, samples):
+def one_round(kinds, args, samples, operations=OPERATIONS):
     for make in kinds:
         server = make().start()
         try:
@@ -94,7 +94,7 @@ def one_round(kinds, args, samples):
             samples.setdefault((server.name, "startup_ms"), []).append(server.startup_ms)
             samples.setdefault((server.name, "idle_rss_kb"), []).append(server.rss_kb())
             requests = bodies(server, prepare(server))
-            for operation in OPERATIONS:
+            for operation in operations:
                 if isinstance(server, Moto) and operation in MOTO_LACKS:
                     continue
                 for connections in CONNECTIONS:
@@ -169,9 +169,9 @@ def median_of(samples, key, field=None):
     return statistics.median(v[field] if field else v for v in values)
 
 
-def summarize(samples, names):
+def summarize(samples, names, operations=OPERATIONS):
     table = {}
-    for operation in OPERATIONS:
+    for operation in operations:
         for connections in CONNECTIONS:
             row = {}
             for name in names:

@@ -34,6 +34,8 @@ class Server:
     """A server process on a free port, pinned to `core`."""
 
     name = "?"
+    stderr = subprocess.DEVNULL  # where the process's stderr goes
+    start_timeout = 30  # seconds to the first answer
 
     def __init__(self, core):
         self.core = core
@@ -48,9 +50,9 @@ class Server:
         """Starts the process and returns once it has answered a request."""
         cmd = ["taskset", "-c", str(self.core), *self.command()]
         began = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
         client = AwsJsonClient(self.port)
-        deadline = began + 30
+        deadline = began + self.start_timeout
         while True:
             try:
                 client.call("ListPipelines", {})

@@ -2,11 +2,21 @@
 # Installs what the benchmark needs (wrk, and the build's packages), builds a
 # Release sluice, and runs bench/run.py against a bare Beast server and moto's
 # server (when moto is installed). Arguments go to bench/run.py.
+# With --persistence first, it runs bench/persistence.py instead (what
+# --data-dir costs at each --sync level, and start-up from 10,000 pipelines and
+# 100,000 executions on disk), and the other arguments go to it.
 #
 #   scripts/bench.sh                   # full run, ~15 minutes on 2 cores
 #   scripts/bench.sh --seconds 1 --rounds 1 --pipelines 1000 --executions 10000   # a quick look
+#   scripts/bench.sh --persistence     # --data-dir's costs, ~5 minutes
+#   scripts/bench.sh --persistence --seconds 1 --rounds 1 --pipelines 1000 --executions 10000
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench=bench/run.py
+if [[ ${1:-} == --persistence ]]; then
+  bench=bench/persistence.py
+  shift
+fi
 
 scripts/install_deps.sh
 if ! command -v wrk >/dev/null; then
@@ -17,4 +27,4 @@ if ! command -v wrk >/dev/null; then
 fi
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TESTS=OFF >/dev/null
 cmake --build build-release --target sluice
-exec python3 bench/run.py --sluice build-release/sluice "$@"
+exec python3 "$bench" --sluice build-release/sluice "$@"
