@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds docker/Dockerfile as written, runs the image, and checks it as a user
 # would: health check, aws-cli against it (create a pipeline, start an
-# execution, wait for it to succeed), a clean stop on SIGTERM, and state kept
-# in a volume at /data across a kill -9. Prints the
+# execution, wait for it to succeed), a clean stop on SIGTERM, state kept in a
+# volume at /data across a kill -9, and --auth strict with --tls self-signed
+# handing their key and certificate out through that volume. Prints the
 # image size, the time from `run` to the first healthy answer (in all, and from
 # the container's process start), the container's memory and the stop time.
 # Fails when the image exceeds 15 MB, when sluice takes over 100 ms from its
@@ -224,6 +225,36 @@ aws --endpoint-url "http://127.0.0.1:${DATA_PORT}" codepipeline list-pipelines \
 $engine logs "$DATA_NAME" 2>&1 | grep -q 'recovered 1 pipelines' \
   || { $engine logs "$DATA_NAME"; echo "no recovery line in the log"; exit 1; }
 log "a pipeline created before kill -9 was there after the restart on the same volume"
+$engine rm -f "$DATA_NAME" >/dev/null
+
+log "--auth strict and --tls self-signed write their files to /data, as the README shows"
+$engine run -d --name "$DATA_NAME" -p "127.0.0.1:${DATA_PORT}:4599" -v "$DATA_VOLUME:/data" \
+  -e SLUICE_DATA_DIR=/data -e SLUICE_AUTH=strict -e SLUICE_TLS=self-signed "$IMAGE" >/dev/null
+keys=$(mktemp -d)
+for _ in $(seq 1 100); do
+  $engine cp "$DATA_NAME:/data/cert.pem" "$keys/" >/dev/null 2>&1 \
+    && python3 -c 'import ssl, sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=5, context=ssl.create_default_context(cafile=sys.argv[2]))' \
+      "https://localhost:${DATA_PORT}/_sluice/health" "$keys/cert.pem" 2>/dev/null && break
+  sleep 0.1
+done
+for file in credentials config; do $engine cp "$DATA_NAME:/data/$file" "$keys/" >/dev/null; done
+strict_aws() {
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$keys/credentials" \
+    AWS_CONFIG_FILE="$keys/config" AWS_PROFILE=sluice AWS_CA_BUNDLE="$keys/cert.pem" \
+    aws --endpoint-url "https://localhost:${DATA_PORT}" codepipeline "$@"
+}
+strict_aws list-pipelines --query 'pipelines[].name' --output text | grep -qx my-pipeline \
+  || { $engine logs "$DATA_NAME"; echo "the generated key and certificate did not work"; exit 1; }
+AWS_CA_BUNDLE="$keys/cert.pem" aws --endpoint-url "https://localhost:${DATA_PORT}" \
+  codepipeline list-pipelines >/dev/null 2>"$keys/refused" && { echo "an unknown key was let in"; exit 1; }
+grep -q UnrecognizedClientException "$keys/refused" \
+  || { cat "$keys/refused"; echo "an unknown key was not refused as AWS refuses it"; exit 1; }
+# The image's HEALTHCHECK command, run by hand: it reads SLUICE_TLS too.
+$engine exec "$DATA_NAME" /sluice --healthcheck \
+  || { echo "the image's health check fails over TLS"; exit 1; }
+log "the key and certificate from /data work with aws-cli over https; a foreign key is refused"
+rm -rf "$keys"
 $engine rm -f "$DATA_NAME" >/dev/null
 $engine volume rm -f "$DATA_VOLUME" >/dev/null
 

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-20}
-fuzzers=(http_request_fuzzer journal_reader_fuzzer operation_input_fuzzer sigv4_fuzzer)
+fuzzers=(http_request_fuzzer journal_reader_fuzzer operation_input_fuzzer sigv4_fuzzer sigv4_verifier_fuzzer)
 build=build-fuzz
 
 scripts/install_deps.sh --fuzz

@@ -24,6 +24,7 @@ command -v python3 >/dev/null || need_package python3
 need_package libboost-dev
 need_package nlohmann-json3-dev
 need_package libspdlog-dev
+need_package libssl-dev  # HTTPS (--tls)
 need_package libgtest-dev
 
 if $want_test; then

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/access_setup.h"
 #include "app/data_dir.h"
 #include "app/durable_handler.h"
 #include "app/healthcheck.h"
@@ -109,12 +110,27 @@ int main(int argc, char** argv) {
     engine_thread = std::jthread(
         [&engine = services.engine()](std::stop_token stop) { engine.RunUntilStopped(stop); });
   }
+  // Who may call, and over what: keys, control token, TLS.
+  auto access = app::SetUpAccess(options, std::cerr);
+  if (!access) {
+    std::cerr << "sluice: " << access.error().message() << "\n";
+    return 2;
+  }
+  if (!options.access.strict && !options.access.credentials_file.empty()) {
+    std::cerr << "sluice: --credentials is read only with --auth strict; signatures are not "
+                 "checked\n";
+  }
+  protocol::RouterOptions router_options = app::RouterOptionsFor(options);
+  router_options.verifier = access->verifier;
+  router_options.control_token = access->control_token;
   std::shared_ptr<net::RequestHandler> router = std::make_shared<protocol::AwsJsonRouter>(
-      services.operations(), app::RouterOptionsFor(options), services.control_hooks());
+      services.operations(), std::move(router_options), services.control_hooks());
   // Nothing is acknowledged before it is in the journal.
   if (journal) router = std::make_shared<app::DurableHandler>(router, *journal);
 
-  net::Server server(options.server, router);
+  net::ServerOptions server_options = options.server;
+  server_options.tls = access->tls;
+  net::Server server(std::move(server_options), router);
   if (auto status = server.Start(); !status) {
     std::cerr << "sluice: " << status.error().message() << "\n";
     return 1;

@@ -28,6 +28,7 @@ import re
 import select
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -67,13 +68,30 @@ class SluiceControl:
     back as a 400 naming it rather than being silently dropped here.
     """
 
-    def __init__(self, endpoint=DEFAULT_ENDPOINT, timeout=30.0):
+    def __init__(self, endpoint=DEFAULT_ENDPOINT, timeout=30.0, control_token=None, cafile=None):
+        """control_token: what a guarded sluice (--auth strict, --control-token)
+        wants in X-Sluice-Control-Token; default $SLUICE_CONTROL_TOKEN.
+        cafile: the certificate to trust for https (--tls self-signed's
+        cert.pem); default the system's."""
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"endpoint must be http(s)://host[:port], got {endpoint!r}")
         self.endpoint = endpoint.rstrip("/")
         self.timeout, self._https, self._host = timeout, parts.scheme == "https", parts.hostname
         self._port = parts.port or (443 if self._https else 80)
+        self._token = control_token or os.environ.get("SLUICE_CONTROL_TOKEN")
+        self._tls = ssl.create_default_context(cafile=cafile) if self._https else None
+
+    def _connection(self, timeout):
+        if self._https:
+            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout,
+                                               context=self._tls)
+        return http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+
+    def _headers(self, **headers):
+        if self._token:
+            headers["X-Sluice-Control-Token"] = self._token
+        return headers
 
     def _request(self, method, path, body=None, timeout=None):
         """One request on a fresh connection; returns the parsed JSON answer.
@@ -81,9 +99,8 @@ class SluiceControl:
         A connection per call keeps the client free of keep-alive state, so
         it survives server restarts between tests; the controls are not hot.
         """
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=timeout or self.timeout)
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        conn = self._connection(timeout or self.timeout)
+        headers = self._headers(**{"Accept": "application/json", "Content-Type": "application/json"})
         try:
             data = None if body is None else json.dumps(body).encode()
             conn.request(method, "/_sluice/" + path, body=data, headers=headers)
@@ -227,9 +244,8 @@ class SluiceControl:
         loses nothing still held. When events asked for are no longer held,
         yields (None, {"gap": {"after", "oldestAvailable"}}) first.
         """
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=self.timeout)
-        headers = {"Accept": "text/event-stream"}
+        conn = self._connection(self.timeout)
+        headers = self._headers(Accept="text/event-stream")
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         try:

@@ -282,6 +282,73 @@ const std::vector<Flag>& Flags() {
          o.journal.snapshot_after = *bytes;
          return std::nullopt;
        }},
+      {"--auth", "SLUICE_AUTH",
+       "off or strict: whether every AWS request must carry a valid SigV4 signature made "
+       "with a key of --credentials (default off: signatures are not checked)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "off" && v != "strict") return "--auth must be off or strict";
+         o.access.strict = v == "strict";
+         return std::nullopt;
+       }},
+      {"--credentials", "SLUICE_CREDENTIALS",
+       "with --auth strict, an AWS shared-credentials file of the keys that may call, each "
+       "profile in the account of its aws_account_id (default: one key generated at start)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--credentials needs a file";
+         o.access.credentials_file = v;
+         return std::nullopt;
+       }},
+      {"--auth-dir", "SLUICE_AUTH_DIR",
+       "where --auth strict writes the key it generates (credentials, config) and the control "
+       "token, and reads them back on the next start (default: --data-dir, else a new "
+       "directory under $TMPDIR)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--auth-dir needs a directory";
+         o.access.auth_dir = v;
+         return std::nullopt;
+       }},
+      {"--control-token", "SLUICE_CONTROL_TOKEN",
+       "a secret that every /_sluice/ request but health and the console's files must carry "
+       "(X-Sluice-Control-Token header or sluice_control_token cookie) (default: none, or "
+       "generated under --auth strict)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.size() < 8 || v.size() > 256) return "--control-token must be 8 to 256 characters";
+         for (const char c : v) {
+           if (c <= ' ' || c > '~' || c == ';' || c == ',' || c == '"' || c == '\\') {
+             return "--control-token must be printable ASCII without spaces, quotes, commas, "
+                    "semicolons or backslashes (it travels in a cookie)";
+           }
+         }
+         o.access.control_token = v;
+         return std::nullopt;
+       }},
+      {"--tls", "SLUICE_TLS",
+       "off or self-signed: serve HTTPS with a certificate for localhost made at start and "
+       "written to --tls-dir (default off; --tls-cert and --tls-key serve your own)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v != "off" && v != "self-signed") return "--tls must be off or self-signed";
+         o.tls.self_signed = v == "self-signed";
+         return std::nullopt;
+       }},
+      {"--tls-cert", "SLUICE_TLS_CERT", "a PEM certificate (chain) to serve HTTPS with; needs --tls-key",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--tls-cert needs a file";
+         o.tls.cert_file = v;
+         return std::nullopt;
+       }},
+      {"--tls-key", "SLUICE_TLS_KEY", "the PEM private key of --tls-cert",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--tls-key needs a file";
+         o.tls.key_file = v;
+         return std::nullopt;
+       }},
+      {"--tls-dir", "SLUICE_TLS_DIR",
+       "where --tls self-signed writes cert.pem and key.pem (default: as --auth-dir)",
+       [](Options& o, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "--tls-dir needs a directory";
+         o.tls.dir = v;
+         return std::nullopt;
+       }},
       {"--event-buffer", "SLUICE_EVENT_BUFFER",
        "how many of the latest events GET /_sluice/events and the stream can still read "
        "(default 10000)",
@@ -411,6 +478,12 @@ ParseOutcome ParseOptions(const std::vector<std::string>& args,
     options.aws_secret_access_key = it->second;
   }
   if (const auto it = env.find("AWS_SESSION_TOKEN"); it != env.end()) options.aws_session_token = it->second;
+  if (options.tls.cert_file.empty() != options.tls.key_file.empty()) {
+    return {std::nullopt, "--tls-cert and --tls-key go together: give both"};
+  }
+  if (options.tls.self_signed && !options.tls.cert_file.empty()) {
+    return {std::nullopt, "--tls self-signed and --tls-cert are two ways to serve HTTPS: give one"};
+  }
   if (options.clock_start && !options.manual_clock) {
     return {std::nullopt, "--clock-start needs --clock manual: the system clock cannot be set"};
   }

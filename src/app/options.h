@@ -14,9 +14,25 @@
 #include "sluice/domain/pipeline/pipeline_service.h"
 #include "persist/journal_options.h"
 #include "sluice/net/server.h"
-#include "persist/journal_options.h"
 
 namespace sluice::app {
+
+// Who may call (README "Who may call").
+struct AccessOptions {
+  bool strict = false;            // --auth strict: every AWS request signed with a known key
+  std::string credentials_file;   // --credentials: the keys; none: generated in auth_dir
+  std::string auth_dir;           // --auth-dir: where generated keys and the token go
+  std::string control_token;      // --control-token: guards /_sluice/ (generated under strict)
+};
+
+// HTTPS (README "HTTPS").
+struct TlsOptions {
+  bool self_signed = false;  // --tls self-signed: a certificate made at start
+  std::string cert_file;     // --tls-cert
+  std::string key_file;      // --tls-key
+  std::string dir;           // --tls-dir: where the self-signed files go
+  bool enabled() const { return self_signed || !cert_file.empty(); }
+};
 
 struct Options {
   net::ServerOptions server;
@@ -34,6 +50,8 @@ struct Options {
   std::optional<std::uint64_t> seed;            // --seed: ids follow from it
   std::string init_dir;           // --init-dir: applied at start
   persist::JournalOptions journal;  // --data-dir and how it is kept (dir empty: in memory)
+  AccessOptions access;
+  TlsOptions tls;
   std::string public_url;         // --public-url: webhook URLs start with it (no trailing /)
   // Events (README "Events").
   std::size_t event_buffer = 10'000;         // events held for readers

@@ -175,8 +175,14 @@ std::vector<std::unique_ptr<events::delivery::EventTarget>> EventTargetsFor(cons
 }
 
 protocol::RouterOptions RouterOptionsFor(const Options& options) {
-  return {options.default_account, options.default_region, std::string(kVersion),
-          options.server.body_limit, options.public_url};
+  protocol::RouterOptions router;
+  router.default_account = options.default_account;
+  router.default_region = options.default_region;
+  router.version = std::string(kVersion);
+  router.body_limit = options.server.body_limit;
+  router.public_url = options.public_url;
+  router.tls = options.tls.enabled();
+  return router;
 }
 
 }  // namespace sluice::app

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 
 #include "sluice/common/logging.h"
 
@@ -63,7 +64,7 @@ void Listener::OnAccept(boost::beast::error_code ec, asio::ip::tcp::socket socke
     });
     return;
   }
-  auto session = std::make_shared<HttpSession>(std::move(socket), context_);
+  auto session = MakeHttpSession(std::move(socket), context_);
   if (context_.registry.size() >= context_.options.max_connections) {
     session->RejectAndClose(RejectReason::kTooManyConnections);
   } else {

@@ -26,7 +26,7 @@ class Server::Impl {
         io_(static_cast<int>(ThreadCount())),
         signals_(io_),
         drain_timer_(io_),
-        context_{*handler_, options_, registry_} {}
+        context_{*handler_, options_, registry_, options_.tls.get()} {}
 
   unsigned ThreadCount() const {
     if (options_.threads != 0) return options_.threads;
@@ -59,7 +59,7 @@ class Server::Impl {
     const auto endpoint = listener_->local_endpoint();
     const auto host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                                  : endpoint.address().to_string();
-    return "http://" + host + ":" + std::to_string(endpoint.port());
+    return (options_.tls ? "https://" : "http://") + host + ":" + std::to_string(endpoint.port());
   }
 
   void Run() {

@@ -11,6 +11,7 @@
 #include "sluice/api/model.h"
 #include "sluice/common/ids.h"
 #include "sluice/common/logging.h"
+#include "sluice/protocol/control_token.h"
 #include "sluice/protocol/error_mapper.h"
 #include "sluice/protocol/sigv4.h"
 
@@ -75,7 +76,7 @@ struct AwsJsonRouter::Outcome {
   std::optional<WireFault> injected;  // a test's fault, answered instead
 };
 
-std::string BaseUrl(const net::HttpRequest& request, const std::string& public_url) {
+std::string BaseUrl(const net::HttpRequest& request, const std::string& public_url, bool tls) {
   if (!public_url.empty()) return public_url;
   const auto host = request.find(http::field::host);
   const std::string_view text = host == request.end() ? "" : Std(host->value());
@@ -84,7 +85,8 @@ std::string BaseUrl(const net::HttpRequest& request, const std::string& public_u
   const bool plain = !text.empty() && text.size() <= 255 &&
                      text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                             "0123456789.-:[]") == std::string_view::npos;
-  return plain ? "http://" + std::string(text) : "http://localhost";
+  const std::string scheme = tls ? "https://" : "http://";
+  return scheme + (plain ? std::string(text) : "localhost");
 }
 
 AwsJsonRouter::AwsJsonRouter(const api::OperationTable& operations, RouterOptions options,
@@ -96,10 +98,17 @@ AwsJsonRouter::AwsJsonRouter(const api::OperationTable& operations, RouterOption
 
 net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
   const auto start = std::chrono::steady_clock::now();
-  if (request.method() == http::verb::get && request.target() == "/_sluice/health") {
-    return Health(request.version());
+  if ((request.method() == http::verb::get || request.method() == http::verb::head) &&
+      request.target() == "/_sluice/health") {
+    auto health = Health(request.version());
+    // A HEAD response has headers only (RFC 9110 9.3.2).
+    if (request.method() == http::verb::head) health.body().clear();
+    return health;
   }
-  if (request.target().starts_with("/_sluice/")) return Control(request);
+  if (request.target().starts_with("/_sluice/")) {
+    if (!ControlAllowed(request)) return Unauthorized(request.version());
+    return Control(request);
+  }
   if (Std(request.target()).starts_with(kWebhookPrefix) && hooks_.webhook) return Webhook(request);
   api::CallContext context{RandomUuid(), options_.default_account, options_.default_region, {}, {}};
   std::string operation = "-";
@@ -131,18 +140,13 @@ net::HttpResponse AwsJsonRouter::Handle(net::HttpRequest&& request) {
 AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
                                                api::CallContext& context,
                                                std::string& operation) const {
+  // Who is calling comes first: an unsigned request learns nothing more.
+  if (auto refused = Authenticate(request, context)) return {ServiceError::Internal(""), refused};
   if (request.method() != http::verb::post || request.target() != "/") {
     return {ServiceError(ErrorCode::kUnknownOperation,
                          "sluice serves the CodePipeline API as POST / (AWS JSON 1.1) and "
                          "GET /_sluice/health; " + std::string(request.method_string()) + " " +
                              std::string(request.target()) + " is neither")};
-  }
-  if (const auto auth = request.find(http::field::authorization); auth != request.end()) {
-    if (const auto credential = ParseSigV4Authorization(Std(auth->value()))) {
-      context.region = credential->region;
-      context.access_key = credential->access_key;
-      if (IsAccountId(credential->access_key)) context.account_id = credential->access_key;
-    }
   }
 
   const auto target_it = request.find("X-Amz-Target");
@@ -166,7 +170,7 @@ AwsJsonRouter::Outcome AwsJsonRouter::Dispatch(const net::HttpRequest& request,
   operation = std::string(op->name);
   // Only the webhook operations hand out URLs; the rest skip the copy.
   if (operation == "PutWebhook" || operation == "ListWebhooks") {
-    context.base_url = BaseUrl(request, options_.public_url);
+    context.base_url = BaseUrl(request, options_.public_url, options_.tls);
   }
 
   std::optional<InjectedFault> fault;
@@ -224,13 +228,49 @@ net::HttpResponse AwsJsonRouter::Webhook(const net::HttpRequest& request) const 
   return response;
 }
 
+std::optional<WireFault> AwsJsonRouter::Authenticate(const net::HttpRequest& request,
+                                                     api::CallContext& context) const {
+  // Strict: a valid signature names the caller. A request that fails the
+  // check but carries the control token (the console's calls, which cannot
+  // sign) is scoped as under --auth off.
+  if (options_.verifier != nullptr) {
+    auto verdict = options_.verifier->Verify(request, std::chrono::system_clock::now());
+    if (auto* caller = std::get_if<VerifiedCaller>(&verdict)) {
+      context.account_id = std::move(caller->account_id);
+      context.region = std::move(caller->region);
+      context.access_key = std::move(caller->access_key);
+      return std::nullopt;
+    }
+    if (!CarriesControlToken(request, options_.control_token)) {
+      auto& failure = std::get<AuthFailure>(verdict);
+      return WireFault{std::move(failure.type), 400, std::move(failure.message)};
+    }
+  }
+  // --auth off: the credential scope names the region, and an access key
+  // of 12 digits the account; the signature is not checked.
+  if (const auto auth = request.find(http::field::authorization); auth != request.end()) {
+    if (const auto credential = ParseSigV4Authorization(Std(auth->value()))) {
+      context.region = credential->region;
+      context.access_key = credential->access_key;
+      if (IsAccountId(credential->access_key)) context.account_id = credential->access_key;
+    }
+  }
+  return std::nullopt;
+}
+
+bool AwsJsonRouter::ControlAllowed(const net::HttpRequest& request) const {
+  return options_.control_token.empty() || IsOpenControlPath(request) ||
+         CarriesControlToken(request, options_.control_token);
+}
+
 bool AwsJsonRouter::NeedsPeerAddress(const net::HttpRequest& request) const {
   return Std(request.target()).starts_with(kWebhookPrefix);  // IP-authenticated webhooks
 }
 
 bool AwsJsonRouter::IsAsync(const net::HttpRequest& request) const {
+  // A request without the token is refused by Handle, at once.
   return hooks_.answers_later && request.target().starts_with("/_sluice/") &&
-         hooks_.answers_later(request);
+         ControlAllowed(request) && hooks_.answers_later(request);
 }
 
 void AwsJsonRouter::HandleAsync(net::HttpRequest&& request,
@@ -253,10 +293,30 @@ net::HttpResponse AwsJsonRouter::Control(const net::HttpRequest& request) const 
   return response;
 }
 
+net::HttpResponse AwsJsonRouter::Unauthorized(unsigned http_version) const {
+  // The controls' own error shape (control_json.h), as a test reads it.
+  const nlohmann::json body = {
+      {"error", "Unauthorized"},
+      {"message", "the /_sluice/ controls need the control token (--control-token, or the "
+                  "control-token file --auth strict writes): send it in the " +
+                      std::string(kControlTokenHeader) + " header or the " +
+                      std::string(kControlTokenCookie) + " cookie"},
+      {"field", nullptr}};
+  net::HttpResponse response{http::status::unauthorized, http_version};
+  response.set(http::field::server, "sluice");
+  response.set(http::field::content_type, "application/json");
+  response.body() = body.dump();
+  return response;
+}
+
 net::HttpResponse AwsJsonRouter::Health(unsigned http_version) const {
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
   nlohmann::json body = {
-      {"status", "ok"}, {"version", options_.version}, {"uptimeSeconds", uptime.count()}};
+      {"status", "ok"},
+      {"version", options_.version},
+      {"uptimeSeconds", uptime.count()},
+      {"auth", options_.verifier != nullptr ? "strict" : "off"},
+      {"tls", options_.tls}};
   if (hooks_.health) body.update(hooks_.health());
   net::HttpResponse response{http::status::ok, http_version};
   response.set(http::field::server, "sluice");

@@ -4,10 +4,10 @@ What the tests need beside sluice_server.py: starting sluice when the start
 may fail (a damaged data dir) without losing its exit code and stderr; a raw
 keep-alive HTTP client for threads that write at full speed and must tell an
 acknowledged write (a 200 they read whole) from one whose fate is unknown;
-crc32c and readers of the journal and snapshot formats of the contract
-(notes/persistence-contract.md, "Files in DIR"), written from the contract
-alone, so that the tests check the files sluice writes and can damage them
-on purpose; and the pipelines the tests run.
+crc32c and readers of the journal and snapshot formats (the README's
+"Keeping state" and src/persist/record_log.h and snapshot_file.h), written
+apart from sluice's own readers, so that the tests check the files sluice
+writes and can damage them on purpose; and the pipelines the tests run.
 """
 
 import http.client
@@ -85,7 +85,7 @@ def newest_journal(directory):
 
 
 class JournalScan:
-    """A journal file read by the contract's rules.
+    """A journal file read by the documented format's rules.
 
     kind: "clean" (every byte read as records), "torn" (the end was being
     written at a crash: a frame or header cut short, a bad checksum on the
@@ -142,7 +142,7 @@ def scan_journal(data):
 
 
 def snapshot_problem(data):
-    """None for a snapshot file the contract's reader takes, else what is wrong."""
+    """None for a snapshot file the documented format allows, else what is wrong."""
     if len(data) < SNAPSHOT_HEADER:
         return f"{len(data)} bytes: shorter than the 32-byte header"
     magic, version, flags, length, payload_crc, header_crc = struct.unpack_from("<8sIIQII", data, 0)
@@ -316,7 +316,7 @@ RECOVERED = re.compile(
 
 
 def recovered_line(stderr):
-    """The contract's recovery line as a dict, or None."""
+    """The recovery log line as a dict, or None."""
     found = RECOVERED.search(stderr)
     if not found:
         return None

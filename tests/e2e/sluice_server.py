@@ -33,6 +33,7 @@ TARGET_PREFIX = "CodePipeline_20150709."
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_REGION = "us-east-1"
 ADDRESS_PREFIX = "sluice 0.1.0 listening on http://127.0.0.1:"
+HTTPS_PREFIX = ADDRESS_PREFIX.replace("http://", "https://")  # --tls
 
 
 def binary_available():
@@ -81,14 +82,18 @@ class SluiceServer:
             stderr = self._stderr_file
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, env=full_env)
         line = read_line(self.proc.stdout, 10)
-        if line is None or not line.startswith(ADDRESS_PREFIX):
+        if line is None or not line.startswith((ADDRESS_PREFIX, HTTPS_PREFIX)):
             self.proc.kill()
             self.proc.wait()
-            raise RuntimeError(f"sluice did not print its address line; got {line!r}")
+            raise RuntimeError(f"sluice did not print its address line; got {line!r}; "
+                               f"stderr: {self.stderr_tail()}")
         self.address_line = line.rstrip("\n")
-        self.port = int(self.address_line[len(ADDRESS_PREFIX):])
+        self.tls = self.address_line.startswith(HTTPS_PREFIX)
+        prefix = HTTPS_PREFIX if self.tls else ADDRESS_PREFIX
+        self.port = int(self.address_line[len(prefix):])
         self.host = "127.0.0.1"
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.scheme = "https" if self.tls else "http"
+        self.endpoint = f"{self.scheme}://127.0.0.1:{self.port}"
 
     def stderr_tail(self, limit=6000):
         """The last `limit` characters the server wrote to stderr, if captured."""

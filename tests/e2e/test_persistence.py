@@ -1,4 +1,4 @@
-"""--data-dir end to end (issue 14; notes/persistence-contract.md): state that
+"""--data-dir end to end (the README's "Keeping state"): state that
 survives a restart and a kill -9, a journal and snapshots that refuse damage
 instead of loading part of it, the directory's lock, executions that resume
 where they waited, and the options.
@@ -68,7 +68,7 @@ def comparable_state(document):
     """A state document without what a restart legitimately changes.
 
     - "events": the event history is not kept; a restarted sluice numbers
-      its events afresh (the contract's "What is kept").
+      its events afresh (the README's "Keeping state").
     - "ids"."drawn": how many ids the seeded source has drawn. Reads draw
       request ids too, and a restart may resume past them (it must never
       resume before an id it handed out with a change); the callers compare
@@ -327,7 +327,7 @@ class RoundTripTest(PersistenceCase):
         self.assertGreaterEqual(drawn_after, drawn_before,
                                 "the seeded id source went back: it would hand out ids again")
 
-        # Recovery says what it read (contract, "Start-up").
+        # Recovery says what it read (README, "Keeping state").
         recovered = recovered_line(restarted.stderr_text())
         self.assertIsNotNone(recovered, "no 'recovered P pipelines and E executions ...' line at "
                                         f"info; stderr:\n{restarted.stderr_text()[-3000:]}")
@@ -883,13 +883,13 @@ class CorruptionTest(PersistenceCase):
                     write(client, "UpdatePipeline", decl)
             client.close()
             kill_9(server)
-        # The files are as the contract describes them.
+        # The files are as the README describes them.
         files = data_files(base)
         self.assertTrue(files["snapshots"], os.listdir(base))
         for _, name in files["journals"]:
             scan = scan_journal(read_bytes(os.path.join(base, name)))
             self.assertEqual(scan.kind, "clean", f"{name} does not read as a journal of the "
-                                                 f"contract's format: {scan}")
+                                                 f"documented format: {scan}")
         for _, name in files["snapshots"]:
             self.assertIsNone(snapshot_problem(read_bytes(os.path.join(base, name))), name)
         newest = read_bytes(os.path.join(base, files["journals"][-1][1]))
@@ -908,7 +908,7 @@ class CorruptionTest(PersistenceCase):
         return True
 
     def expectation(self, files, damaged_name, damaged, recover_truncate):
-        """What the contract allows for this damage.
+        """What the README allows for this damage.
 
         Returns (outcomes allowed, files whose writes may be lost past a point:
         {file: offset} or None for "everything must be there", phrases the
@@ -1362,7 +1362,7 @@ class SnapshotTest(PersistenceCase):
         self.assertLessEqual(len(files["journals"]), 2,
                              f"more than the current journal files beside {newest_name}: {files}")
         self.assertIsNone(snapshot_problem(read_bytes(os.path.join(data, newest_name))),
-                          f"{newest_name} is not a snapshot as the contract describes")
+                          f"{newest_name} is not a snapshot as the README describes")
         for _, name in files["journals"]:
             scan = scan_journal(read_bytes(os.path.join(data, name)))
             self.assertEqual(scan.kind, "clean", f"{name}: {scan}")

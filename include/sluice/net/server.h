@@ -14,6 +14,10 @@
 #include "sluice/common/result.h"
 #include "sluice/net/request_handler.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace sluice::net {
 
 struct ServerOptions {
@@ -29,6 +33,9 @@ struct ServerOptions {
   // Stop gracefully on SIGINT/SIGTERM. The handlers are installed by Start(),
   // so a signal that arrives as soon as the address is known is handled.
   bool handle_signals = true;
+  // HTTPS: every connection speaks TLS with this context (net/tls_context.h
+  // makes one). None: plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class Server {
@@ -42,7 +49,7 @@ class Server {
   // bound port is known.
   Status Start();
   std::uint16_t port() const;
-  std::string address() const;  // "http://host:port"
+  std::string address() const;  // "http://host:port", or "https://…" with TLS
 
   // Serves on the worker threads until Stop() or SIGINT/SIGTERM, then drains
   // in-flight requests and returns.

@@ -2,7 +2,8 @@
 // reads the operation from X-Amz-Target and the caller from the SigV4
 // credential scope, decodes the JSON body, runs the operation through the
 // OperationTable and writes the response or an AWS-shaped error with its
-// x-amzn-RequestId. It also answers GET /_sluice/health, hands the rest of
+// x-amzn-RequestId. Under --auth strict it checks each request's SigV4
+// signature first, and a control token guards /_sluice/. It also answers GET /_sluice/health, hands the rest of
 // /_sluice/ to the test controls (or refuses it when they are off), draws
 // wire faults for AWS calls, and logs one access line per request.
 // Thread-safe: it keeps no per-request state.
@@ -18,6 +19,7 @@
 #include "sluice/api/operation_table.h"
 #include "sluice/net/request_handler.h"
 #include "sluice/protocol/fault_injector.h"
+#include "sluice/protocol/sigv4_verifier.h"
 
 namespace sluice::protocol {
 
@@ -29,11 +31,21 @@ struct RouterOptions {
   // --public-url: where clients reach sluice, for the webhook URLs it hands
   // out; empty: "http://" and the Host header of each request.
   std::string public_url;
+  // --auth strict: every AWS request's signature is checked, and it acts in
+  // its key's account. None: signatures are not checked (--auth off).
+  std::shared_ptr<const SigV4Verifier> verifier;
+  // Guards /_sluice/ (health and the console's files aside), and lets an
+  // unsigned AWS request that carries it through (the console's). Empty:
+  // the controls are open.
+  std::string control_token;
+  bool tls = false;  // reported by the health endpoint
 };
 
 // The start of the URLs sluice hands out: `public_url` when set, else
-// "http://" and the request's Host header ("http://localhost" without one).
-std::string BaseUrl(const net::HttpRequest& request, const std::string& public_url);
+// "http://" (or "https://", `tls`) and the request's Host header
+// ("http://localhost" without one).
+std::string BaseUrl(const net::HttpRequest& request, const std::string& public_url,
+                    bool tls = false);
 
 // The test controls, as the router reaches them: both optional.
 struct ControlHooks {
@@ -73,6 +85,12 @@ class AwsJsonRouter final : public net::RequestHandler {
   net::HttpResponse Control(const net::HttpRequest& request) const;
   net::HttpResponse Webhook(const net::HttpRequest& request) const;
   net::HttpResponse Health(unsigned http_version) const;
+  net::HttpResponse Unauthorized(unsigned http_version) const;
+  // Whether a /_sluice/ request may reach the controls.
+  bool ControlAllowed(const net::HttpRequest& request) const;
+  // Under --auth strict: who signed `request`, into `context`; or why not.
+  std::optional<WireFault> Authenticate(const net::HttpRequest& request,
+                                        api::CallContext& context) const;
 
   const api::OperationTable& operations_;
   RouterOptions options_;

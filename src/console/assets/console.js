@@ -209,6 +209,22 @@ const scope = {
   region: storedScope('sluice.region', REGION_RE, DEFAULT_SCOPE.region),
 };
 
+/* A guarded sluice (--auth strict or --control-token) refuses the page's
+   calls until it holds the control token. The page asks for it once and
+   keeps it as a cookie, which fetch and EventSource both send. */
+const REFUSALS = new Set(['Unauthorized', 'MissingAuthenticationTokenException',
+  'IncompleteSignatureException', 'InvalidSignatureException', 'UnrecognizedClientException']);
+let askedForToken = false;
+
+function askForControlToken() {
+  if (askedForToken) return;
+  askedForToken = true;
+  const token = window.prompt('This sluice is guarded. Control token (from --control-token, or the control-token file that --auth strict wrote):');
+  if (!token) return;
+  document.cookie = `sluice_control_token=${token.trim()}; path=/; SameSite=Strict`;
+  window.location.reload();
+}
+
 // Reads a JSON answer; a 4xx/5xx becomes an ApiError carrying AWS's
 // __type (or the controls' "error") and message.
 async function readAnswer(res) {
@@ -222,6 +238,7 @@ async function readAnswer(res) {
   if (res.ok && data) return data;
   if (res.ok) throw new ApiError('InvalidResponse', 'the answer is not JSON');
   const type = (data && (data.__type || data.error)) || `HTTP ${res.status}`;
+  if (REFUSALS.has(String(type))) askForControlToken();
   const message = (data && (data.message || data.Message)) || text || res.statusText;
   throw new ApiError(String(type), String(message));
 }

@@ -32,6 +32,57 @@ TEST(OptionsTest, FlagsWinOverEnvironment) {
   EXPECT_EQ(outcome.options->log_format, LogFormat::kJson);
 }
 
+TEST(OptionsTest, AccessAndTlsFlags) {
+  const auto outcome = ParseOptions(
+      {"--auth", "strict", "--credentials", "/c", "--auth-dir=/a", "--control-token",
+       "s3cret-token", "--tls", "self-signed", "--tls-dir", "/t"},
+      {});
+  ASSERT_TRUE(outcome.options.has_value()) << outcome.error;
+  EXPECT_TRUE(outcome.options->access.strict);
+  EXPECT_EQ(outcome.options->access.credentials_file, "/c");
+  EXPECT_EQ(outcome.options->access.auth_dir, "/a");
+  EXPECT_EQ(outcome.options->access.control_token, "s3cret-token");
+  EXPECT_TRUE(outcome.options->tls.self_signed);
+  EXPECT_TRUE(outcome.options->tls.enabled());
+  EXPECT_EQ(outcome.options->tls.dir, "/t");
+
+  const auto from_env = ParseOptions(
+      {}, {{"SLUICE_AUTH", "strict"}, {"SLUICE_TLS_CERT", "/c.pem"}, {"SLUICE_TLS_KEY", "/k.pem"}});
+  ASSERT_TRUE(from_env.options.has_value()) << from_env.error;
+  EXPECT_TRUE(from_env.options->access.strict);
+  EXPECT_TRUE(from_env.options->tls.enabled());
+  EXPECT_FALSE(from_env.options->tls.self_signed);
+
+  const auto defaults = ParseOptions({}, {});
+  ASSERT_TRUE(defaults.options.has_value());
+  EXPECT_FALSE(defaults.options->access.strict);
+  EXPECT_FALSE(defaults.options->tls.enabled());
+}
+
+TEST(OptionsTest, AccessAndTlsMistakesAreRefused) {
+  const struct {
+    std::vector<std::string> args;
+    const char* error;
+  } cases[] = {
+      {{"--auth", "on"}, "--auth must be off or strict"},
+      {{"--tls", "yes"}, "--tls must be off or self-signed"},
+      {{"--tls-cert", "/c.pem"}, "--tls-cert and --tls-key go together: give both"},
+      {{"--tls-key", "/k.pem"}, "--tls-cert and --tls-key go together: give both"},
+      {{"--tls", "self-signed", "--tls-cert", "/c", "--tls-key", "/k"},
+       "--tls self-signed and --tls-cert are two ways to serve HTTPS: give one"},
+      {{"--control-token", "short"}, "--control-token must be 8 to 256 characters"},
+      {{"--control-token", "has;semicolon"},
+       "--control-token must be printable ASCII without spaces, quotes, commas, semicolons or "
+       "backslashes (it travels in a cookie)"},
+      {{"--credentials", ""}, "--credentials needs a file"},
+  };
+  for (const auto& c : cases) {
+    const auto outcome = ParseOptions(c.args, {});
+    EXPECT_FALSE(outcome.options.has_value()) << c.error;
+    EXPECT_EQ(outcome.error, c.error);
+  }
+}
+
 TEST(OptionsTest, HelpAndVersion) {
   EXPECT_TRUE(ParseOptions({"--help"}, {}).options->show_help);
   EXPECT_TRUE(ParseOptions({"--version"}, {}).options->show_version);

@@ -26,16 +26,20 @@ TEST(Sha256Test, MatchesTheNistVectors) {
   }
 }
 
-TEST(Sha256Test, PiecesHashAsTheWhole) {
-  // Piece sizes that straddle the 64-byte block and the 56-byte padding edge.
+TEST(HmacSha256KeyTest, SignsAsHmacSha256DoesForEveryKeyLength) {
+  // Keys shorter than, as long as and longer than the 64-byte block, and
+  // messages that straddle the block and the 56-byte padding edge.
   std::string message;
   for (int i = 0; i < 300; ++i) message.push_back(static_cast<char>('a' + i % 26));
-  for (const std::size_t piece : {1u, 7u, 55u, 56u, 63u, 64u, 65u, 128u}) {
-    Sha256Hasher hasher;
-    for (std::size_t at = 0; at < message.size(); at += piece) {
-      hasher.Update(std::string_view(message).substr(at, piece));
+  for (const std::size_t key_length : {0u, 1u, 32u, 63u, 64u, 65u, 131u}) {
+    const std::string key(key_length, '\x0b');
+    const HmacSha256Key prepared(key);
+    for (const std::size_t length : {0u, 1u, 55u, 56u, 64u, 65u, 300u}) {
+      const std::string_view data = std::string_view(message).substr(0, length);
+      EXPECT_EQ(prepared.Sign(data), HmacSha256(key, data)) << key_length << "/" << length;
     }
-    EXPECT_EQ(hasher.Finish(), Sha256(message)) << "pieces of " << piece;
+    // Signing leaves the prepared key as it was.
+    EXPECT_EQ(prepared.Sign("abc"), HmacSha256(key, "abc"));
   }
 }
 

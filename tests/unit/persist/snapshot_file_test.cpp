@@ -53,7 +53,7 @@ TEST(SnapshotFileTest, PayloadsReadBackAsWritten) {
   }
 }
 
-TEST(SnapshotFileTest, TheHeaderIsLaidOutAsTheContractSays) {
+TEST(SnapshotFileTest, TheHeaderIsLaidOutAsDocumented) {
   const std::string bytes = EncodeSnapshot("state");
   EXPECT_EQ(bytes.substr(0, 8), "SLUICESN");
   EXPECT_EQ(DecodeFixed32(bytes, 8), 1u);   // version

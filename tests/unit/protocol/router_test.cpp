@@ -45,7 +45,7 @@ class RouterTest : public ::testing::Test {
   store::InMemoryPipelineRepository repository_;
   domain::PipelineService service_;
   api::OperationTable table_;
-  AwsJsonRouter router_{table_, RouterOptions{"000000000000", "us-east-1", "test", 1024, ""}};
+  AwsJsonRouter router_{table_, RouterOptions{"000000000000", "us-east-1", "test", 1024, "", nullptr, "", false}};
 };
 
 constexpr const char* kAuthorization =
