@@ -47,12 +47,19 @@ MOTO_LACKS = {"StartPipelineExecution", "GetPipelineExecution"}
 SLUICE_FLAGS = ("--max-pipelines", "10000000", "--start-on-create", "false")
 
 
-def run_wrk(port, operation, body, connections, seconds):
+def run_wrk(port, operation, body, connections, seconds, url=None, signed=None):
+    """wrk's summary of `operation` with `body` (JSON-encoded here) against
+    `url` (default http://127.0.0.1:PORT/). signed: the headers of one request
+    signed for real (SigV4Key.sign, over the same target and body), which
+    every request replays."""
     env = dict(os.environ, BENCH_TARGET=operation, BENCH_BODY=json.dumps(body),
                BENCH_RUN_ID=uuid.uuid4().hex[:8])
+    if signed:
+        env.update(BENCH_AUTHORIZATION=signed["Authorization"],
+                   BENCH_AMZ_DATE=signed["X-Amz-Date"], BENCH_HOST=signed["Host"])
     cmd = ["taskset", "-c", str(LOAD_CORE), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
            "--timeout", "10s", "-s", os.path.join(HERE, "wrk", "aws_json.lua"),
-           f"http://127.0.0.1:{port}/"]
+           url or f"http://127.0.0.1:{port}/"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]

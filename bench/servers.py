@@ -36,6 +36,8 @@ class Server:
     name = "?"
     stderr = subprocess.DEVNULL  # where the process's stderr goes
     start_timeout = 30  # seconds to the first answer
+    tls = False  # whether it speaks HTTPS
+    key = None  # the SigV4Key its AWS requests must be signed with, if any
 
     def __init__(self, core):
         self.core = core
@@ -46,12 +48,20 @@ class Server:
     def command(self):
         raise NotImplementedError
 
+    @property
+    def url(self):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/"
+
+    def client(self):
+        """A client that this server answers (signing, over TLS, as it needs)."""
+        return AwsJsonClient(self.port, key=self.key, tls=self.tls)
+
     def start(self):
         """Starts the process and returns once it has answered a request."""
         cmd = ["taskset", "-c", str(self.core), *self.command()]
         began = time.perf_counter()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
-        client = AwsJsonClient(self.port)
+        client = self.client()
         deadline = began + self.start_timeout
         while True:
             try:
@@ -80,12 +90,17 @@ class Server:
 
 
 class Sluice(Server):
+    """extra: more flags. When they include --tls or --auth strict, tls and
+    key say so (the server speaks HTTPS; requests are signed with key)."""
+
     name = "sluice"
 
-    def __init__(self, core, binary, *extra):
+    def __init__(self, core, binary, *extra, tls=False, key=None):
         super().__init__(core)
         self.binary = binary
         self.extra = list(extra)
+        self.tls = tls
+        self.key = key
 
     def command(self):
         # One worker thread: the server has one core, as the others do.

@@ -4,19 +4,23 @@
 # server (when moto is installed). Arguments go to bench/run.py.
 # With --persistence first, it runs bench/persistence.py instead (what
 # --data-dir costs at each --sync level, and start-up from 10,000 pipelines and
-# 100,000 executions on disk), and the other arguments go to it.
+# 100,000 executions on disk), and the other arguments go to it. With --access
+# first, it runs bench/access.py (what --auth strict and HTTPS cost a
+# GetPipeline), likewise.
 #
 #   scripts/bench.sh                   # full run, ~15 minutes on 2 cores
 #   scripts/bench.sh --seconds 1 --rounds 1 --pipelines 1000 --executions 10000   # a quick look
 #   scripts/bench.sh --persistence     # --data-dir's costs, ~5 minutes
 #   scripts/bench.sh --persistence --seconds 1 --rounds 1 --pipelines 1000 --executions 10000
+#   scripts/bench.sh --access          # --auth strict's and TLS's costs, ~3 minutes
+#   scripts/bench.sh --access --only throughput --seconds 1 --rounds 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=bench/run.py
-if [[ ${1:-} == --persistence ]]; then
-  bench=bench/persistence.py
-  shift
-fi
+case ${1:-} in
+  --persistence) bench=bench/persistence.py; shift ;;
+  --access) bench=bench/access.py; shift ;;
+esac
 
 scripts/install_deps.sh
 if ! command -v wrk >/dev/null; then

@@ -1,10 +1,14 @@
 -- wrk script: one CodePipeline operation over AWS JSON 1.1 with the headers an
--- AWS SDK sends (a SigV4 Authorization of the right form; sluice and moto do
--- not verify signatures). Configured through the environment:
+-- AWS SDK sends (a SigV4 Authorization of the right form, which sluice under
+-- --auth off and moto do not verify). Configured through the environment:
 --   BENCH_TARGET  the operation, e.g. GetPipeline
 --   BENCH_BODY    the JSON body; "{n}" in it becomes a counter unique to this
 --                 run (BENCH_RUN_ID prefix), so that CreatePipeline makes a
 --                 new pipeline per request
+--   BENCH_AUTHORIZATION, BENCH_AMZ_DATE, BENCH_HOST (optional, together)
+--                 a request signed for real, replayed as it is: its
+--                 Authorization, X-Amz-Date and the Host it was signed for
+--                 (Content-Type, X-Amz-Target and the body are this script's)
 -- At the end it prints one JSON line: requests, seconds, errors, p50 and p99
 -- latency in microseconds.
 local target = os.getenv("BENCH_TARGET")
@@ -24,6 +28,11 @@ wrk.headers["Authorization"] =
   "SignedHeaders=content-type;host;x-amz-date;x-amz-target, " ..
   "Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 wrk.body = body
+if os.getenv("BENCH_AUTHORIZATION") then
+  wrk.headers["Authorization"] = os.getenv("BENCH_AUTHORIZATION")
+  wrk.headers["X-Amz-Date"] = os.getenv("BENCH_AMZ_DATE")
+  wrk.headers["Host"] = os.getenv("BENCH_HOST")
+end
 
 function request()
   if not templated then
