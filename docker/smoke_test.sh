@@ -228,8 +228,11 @@ log "a pipeline created before kill -9 was there after the restart on the same v
 $engine rm -f "$DATA_NAME" >/dev/null
 
 log "--auth strict and --tls self-signed write their files to /data, as the README shows"
+# The generated key acts in the default account: the one my-pipeline was
+# created in above (its access key id is that account's number).
 $engine run -d --name "$DATA_NAME" -p "127.0.0.1:${DATA_PORT}:4599" -v "$DATA_VOLUME:/data" \
-  -e SLUICE_DATA_DIR=/data -e SLUICE_AUTH=strict -e SLUICE_TLS=self-signed "$IMAGE" >/dev/null
+  -e SLUICE_DATA_DIR=/data -e SLUICE_AUTH=strict -e SLUICE_TLS=self-signed \
+  -e SLUICE_DEFAULT_ACCOUNT="$AWS_ACCESS_KEY_ID" "$IMAGE" >/dev/null
 keys=$(mktemp -d)
 for _ in $(seq 1 100); do
   $engine cp "$DATA_NAME:/data/cert.pem" "$keys/" >/dev/null 2>&1 \
